@@ -1,0 +1,112 @@
+package io.otelauto.bootstrap;
+
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.api.PatchContext;
+import io.otelauto.patchers.bridge.Hooks;
+import java.lang.instrument.Instrumentation;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.utility.JavaModule;
+
+/** The {@link PatchContext} the agent (and the patcher test kit) hands to every patcher. */
+public final class DefaultPatchContext implements PatchContext {
+  private final Instrumentation instrumentation;
+  private final OpenTelemetry openTelemetry;
+  private final AgentConfig config;
+  private final AgentLog log;
+
+  public DefaultPatchContext(
+      Instrumentation instrumentation, OpenTelemetry openTelemetry, AgentConfig config, AgentLog log) {
+    this.instrumentation = instrumentation;
+    this.openTelemetry = openTelemetry;
+    this.config = config;
+    this.log = log;
+  }
+
+  @Override
+  public Instrumentation instrumentation() {
+    return instrumentation;
+  }
+
+  @Override
+  public AgentBuilder agentBuilder() {
+    return newAgentBuilder()
+        // Retransformation without class format changes is what lets unpatch() restore the original bytes.
+        .disableClassFormatChanges()
+        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        // Byte Buddy ignores boot and platform classes by default; JDK modules (jdk.httpserver,
+        // java.net.http) are what we patch, so only our own and Byte Buddy's classes are ignored.
+        .ignore(nameStartsWith("net.bytebuddy.")
+            .or(nameStartsWith("io.otelauto.bootstrap."))
+            .or(nameStartsWith("io.otelauto.patchers."))
+            .or(isSynthetic()))
+        // Advice inlined into a class of a named module (jdk.httpserver) calls Hooks on the boot class path:
+        // the module must read the boot loader's unnamed module.
+        .assureReadEdgeTo(instrumentation, Hooks.class)
+        .with(new FailureListener(log));
+  }
+
+  /**
+   * Byte Buddy's default initialization strategy would inject its Nexus class into the system class loader
+   * (where the program would see it) and, on JDK 24+, print sun.misc.Unsafe warnings. We need no type
+   * initializers (class format changes are disabled), so Nexus is turned off while our copy of Byte Buddy
+   * decides, once, whether to use it; the property is then put back for the program's own Byte Buddy.
+   */
+  private static AgentBuilder newAgentBuilder() {
+    String key = "net.bytebuddy.nexus.disabled";
+    synchronized (DefaultPatchContext.class) {
+      String previous = System.getProperty(key);
+      System.setProperty(key, "true");
+      try {
+        return new AgentBuilder.Default();
+      } finally {
+        if (previous == null) {
+          System.clearProperty(key);
+        } else {
+          System.setProperty(key, previous);
+        }
+      }
+    }
+  }
+
+  @Override
+  public OpenTelemetry openTelemetry() {
+    return openTelemetry;
+  }
+
+  @Override
+  public String config(String key, String defaultValue) {
+    return config.get(key, defaultValue);
+  }
+
+  @Override
+  public AgentLog log() {
+    return log;
+  }
+
+  /** A class that cannot be transformed stays as it was; the failure is logged once per class. */
+  private static final class FailureListener extends AgentBuilder.Listener.Adapter {
+    private final AgentLog log;
+
+    FailureListener(AgentLog log) {
+      this.log = log;
+    }
+
+    @Override
+    public void onError(
+        String typeName, ClassLoader classLoader, JavaModule module, boolean loaded, Throwable throwable) {
+      log.errorOnce("transform " + typeName, "Could not patch " + typeName + "; it runs unpatched", throwable);
+    }
+
+    @Override
+    public void onTransformation(TypeDescription type, ClassLoader classLoader, JavaModule module,
+        boolean loaded, DynamicType dynamicType) {
+      log.debug("Transformed " + type.getName());
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.otelauto.bootstrap;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.semconv.ServiceAttributes;
+import io.otelauto.patchers.api.AgentLog;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The agent's OpenTelemetry, configured once by the SDK's autoconfigure extension, so every standard
+ * {@code OTEL_*} variable and {@code otel.*} property applies. The agent's own defaults are only defaults:
+ * spans go to the console exporter; no metrics or logs are exported (the agent makes none yet).
+ */
+final class Telemetry {
+  private static final Map<String, String> DEFAULTS = Map.of(
+      "otel.traces.exporter", "console",
+      "otel.metrics.exporter", "none",
+      "otel.logs.exporter", "none");
+
+  private Telemetry() {}
+
+  static OpenTelemetry configure(AgentLog log) {
+    try {
+      // The SDK registers a shutdown hook that flushes and closes it: spans of a program that returns from
+      // main or calls System.exit are exported before the JVM goes.
+      return AutoConfiguredOpenTelemetrySdk.builder()
+          .addPropertiesSupplier(() -> DEFAULTS)
+          .addResourceCustomizer((resource, config) -> withServiceName(resource))
+          .setServiceClassLoader(Telemetry.class.getClassLoader())
+          .build()
+          .getOpenTelemetrySdk();
+    } catch (Throwable t) {
+      log.error("OpenTelemetry could not be configured; no telemetry will be exported", t);
+      return OpenTelemetry.noop();
+    }
+  }
+
+  /** Names an unnamed service after the program: the jar's file name or the main class's simple name. */
+  static Resource withServiceName(Resource resource) {
+    String name = resource.getAttribute(ServiceAttributes.SERVICE_NAME);
+    if (name != null && !name.startsWith("unknown_service")) {
+      return resource;
+    }
+    String derived = serviceNameOf(System.getProperty("sun.java.command", ""));
+    return derived.isEmpty()
+        ? resource
+        : resource.merge(Resource.builder().put(ServiceAttributes.SERVICE_NAME, derived).build());
+  }
+
+  static String serviceNameOf(String javaCommand) {
+    String first = javaCommand.strip().split("\\s+", 2)[0];
+    if (first.isEmpty()) {
+      return "";
+    }
+    if (first.endsWith(".jar")) {
+      String file = Path.of(first).getFileName().toString();
+      return file.substring(0, file.length() - ".jar".length());
+    }
+    return first.substring(first.lastIndexOf('.') + 1);
+  }
+}

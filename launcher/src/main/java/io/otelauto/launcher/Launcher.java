@@ -1,0 +1,183 @@
+package io.otelauto.launcher;
+
+import io.otelauto.bootstrap.AgentConfig;
+import io.otelauto.bootstrap.PatcherDiscovery;
+import io.otelauto.bootstrap.StderrAgentLog;
+import io.otelauto.patchers.api.Patcher;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code otel-auto-instrument [OPTIONS] COMMAND [ARGS...]}: the counterpart of the design's {@code run()}.
+ *
+ * <p>It computes what COMMAND's environment must gain (the agent at the head of JAVA_TOOL_OPTIONS, the
+ * options as OTEL_* variables) and writes that plan, NUL-separated, to the file {@code bin/otel-auto-instrument}
+ * names in {@value #PLAN_VARIABLE}; the script then {@code exec}s COMMAND, so no launcher JVM stays
+ * resident and COMMAND gets the terminal, the signals and the exit status as if started directly.
+ */
+@Command(
+    name = "otel-auto-instrument",
+    mixinStandardHelpOptions = true,
+    versionProvider = Launcher.Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+        "Runs COMMAND with OpenTelemetry tracing in every JVM it starts, without changing its code.",
+        "The agent is added to JAVA_TOOL_OPTIONS, so `java -jar app.jar`, `java -cp ... Main`, scripts that "
+            + "start java and `mvn exec:java` all work. Every standard OTEL_* variable applies."},
+    footer = {"", "Exit status: COMMAND's own; 2 for a usage error, 126 if COMMAND is not executable, "
+        + "127 if it is not found."})
+public final class Launcher implements Callable<Integer> {
+  static final String PLAN_VARIABLE = "OTEL_AUTO_INSTRUMENT_PLAN";
+  /** The user's JAVA_TOOL_OPTIONS, saved by the script: the launcher's own JVM runs without them. */
+  static final String USER_OPTIONS_VARIABLE = "OTEL_AUTO_INSTRUMENT_USER_JAVA_TOOL_OPTIONS";
+  static final String AGENT_JAR = "otel-auto-instrument-agent.jar";
+  static final String BRIDGE_JAR = "otel-auto-instrument-bridge.jar";
+
+  @Option(names = "--service-name", paramLabel = "NAME",
+      description = "The service.name of the spans (sets OTEL_SERVICE_NAME).")
+  String serviceName;
+
+  @Option(names = "--exporter", paramLabel = "NAME[,NAME...]",
+      description = "Where spans go: console (the default, one line per span on stderr), otlp, "
+          + "logging-otlp or none (sets OTEL_TRACES_EXPORTER).")
+  String exporter;
+
+  @Option(names = "--debug", description = "The agent says which patchers it applied (Patched NAME) and more.")
+  boolean debug;
+
+  @Option(names = "--list-patchers", description = "List the patchers the agent would apply, and exit.")
+  boolean listPatchers;
+
+  @Option(names = "--dry-run", description = "Print the environment change and the command; run nothing.")
+  boolean dryRun;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "COMMAND",
+      description = "The program to run, looked up on PATH unless it contains a '/'.")
+  String command;
+
+  @Parameters(index = "1..*", paramLabel = "ARGS", description = "COMMAND's arguments, passed unchanged.")
+  List<String> arguments = new ArrayList<>();
+
+  @Spec
+  CommandLine.Model.CommandSpec spec;
+
+  private final Map<String, String> environment;
+  private final Path home;
+
+  Launcher(Map<String, String> environment, Path home) {
+    this.environment = environment;
+    this.home = home;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine(new Launcher(System.getenv(), Home.locate())).execute(args));
+  }
+
+  static CommandLine commandLine(Launcher launcher) {
+    // After COMMAND every argument is COMMAND's, even one that looks like an option of ours.
+    return new CommandLine(launcher).setStopAtPositional(true);
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (listPatchers) {
+      listPatchers(out);
+      return 0;
+    }
+    if (command == null) {
+      err.println("otel-auto-instrument: missing COMMAND");
+      spec.commandLine().usage(err);
+      return CommandLine.ExitCode.USAGE;
+    }
+    CommandResolver.Resolution resolution = CommandResolver.resolve(command, environment.get("PATH"));
+    if (resolution.path() == null) {
+      err.println("otel-auto-instrument: " + resolution.problem() + ": " + command);
+      return resolution.exitStatus();
+    }
+    Path agentJar = home.resolve("lib").resolve(AGENT_JAR);
+    if (!Files.isRegularFile(agentJar)) {
+      err.println("otel-auto-instrument: broken installation, agent not found: " + agentJar);
+      return 1;
+    }
+    Map<String, String> changes = environmentChanges(agentJar);
+    List<String> argv = new ArrayList<>();
+    argv.add(resolution.path().toString());
+    argv.addAll(arguments);
+    if (dryRun) {
+      changes.forEach((name, value) -> out.println(name + "=" + ShellQuote.quote(value)));
+      out.println(ShellQuote.join(argv));
+      return 0;
+    }
+    String planFile = environment.get(PLAN_VARIABLE);
+    if (planFile == null) {
+      err.println("otel-auto-instrument: run me through bin/otel-auto-instrument, which executes the command");
+      return CommandLine.ExitCode.USAGE;
+    }
+    Files.write(Path.of(planFile), plan(changes, argv));
+    return 0;
+  }
+
+  /** The variables COMMAND's environment gains, mapped onto the standard OTEL_* names. */
+  Map<String, String> environmentChanges(Path agentJar) {
+    Map<String, String> changes = new LinkedHashMap<>();
+    String userOptions = environment.getOrDefault(USER_OPTIONS_VARIABLE, "");
+    Path bridgeJar = home.resolve("lib").resolve("bridge").resolve(BRIDGE_JAR);
+    changes.put("JAVA_TOOL_OPTIONS", JavaToolOptions.withAgent(userOptions, agentJar, bridgeJar));
+    if (serviceName != null) {
+      changes.put("OTEL_SERVICE_NAME", serviceName);
+    }
+    if (exporter != null) {
+      changes.put("OTEL_TRACES_EXPORTER", exporter);
+    }
+    if (debug) {
+      changes.put(AgentConfig.environmentName(AgentConfig.DEBUG), "true");
+    }
+    return changes;
+  }
+
+  /** {@code N\0NAME=VALUE\0...\0COMMAND\0ARG\0...}: N variables, then the argument vector. */
+  static byte[] plan(Map<String, String> changes, List<String> argv) {
+    StringBuilder plan = new StringBuilder().append(changes.size()).append('\0');
+    changes.forEach((name, value) -> plan.append(name).append('=').append(value).append('\0'));
+    argv.forEach(argument -> plan.append(argument).append('\0'));
+    return plan.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void listPatchers(PrintWriter out) {
+    AgentConfig config = AgentConfig.fromSystem();
+    List<Patcher> patchers = PatcherDiscovery.load(
+        PatcherDiscovery.loaderFor(PatcherDiscovery.patcherJars(home, config), Launcher.class.getClassLoader()),
+        new StderrAgentLog(false));
+    String format = "%-20s %-8s %-60s %s%n";
+    out.printf(format, "NAME", "ENABLED", "PATCHES", "FROM");
+    for (Patcher patcher : patchers) {
+      boolean enabled = config.getBoolean("otel.instrumentation." + patcher.name() + ".enabled", true);
+      out.printf(format, patcher.name(), enabled ? "yes" : "no", patcher.description(),
+          PatcherDiscovery.origin(patcher));
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Launcher.class.getPackage().getImplementationVersion();
+      return new String[] {"otel-auto-instrument " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

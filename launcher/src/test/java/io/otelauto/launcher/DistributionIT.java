@@ -1,0 +1,280 @@
+package io.otelauto.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The assembled distribution, run for real: bin/otel-auto-instrument, the agent, real JVMs. */
+class DistributionIT {
+  static final Path HOME = Path.of(System.getProperty("otel.auto.instrument.home")).toAbsolutePath();
+  static final Path LAUNCHER = HOME.resolve("bin/otel-auto-instrument");
+  static final Path TEST_CLASSES = Path.of("target/test-classes").toAbsolutePath();
+
+  /** The JDK running the tests, and a second one (e.g. 25) when the build names it. */
+  static List<Path> jdks() {
+    List<Path> jdks = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
+    String second = System.getProperty("e2e.second.java.home", "");
+    if (!second.isBlank()) {
+      jdks.add(Path.of(second));
+    }
+    return jdks;
+  }
+
+  record Result(int status, String out, String err) {}
+
+  static Result run(Path launcher, Path jdk, Map<String, String> extraEnvironment, String... command)
+      throws Exception {
+    List<String> argv = new ArrayList<>(List.of(launcher.toString()));
+    argv.addAll(List.of(command));
+    ProcessBuilder builder = new ProcessBuilder(argv);
+    Map<String, String> environment = builder.environment();
+    environment.remove("JAVA_TOOL_OPTIONS");
+    environment.put("JAVA_HOME", jdk.toString());
+    environment.put("PATH", jdk.resolve("bin") + ":" + System.getenv("PATH"));
+    environment.putAll(extraEnvironment);
+    Path out = Files.createTempFile("launcher", ".out");
+    Path err = Files.createTempFile("launcher", ".err");
+    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("timed out: " + argv);
+    }
+    return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  static Result run(Path jdk, String... command) throws Exception {
+    return run(LAUNCHER, jdk, Map.of(), command);
+  }
+
+  static Path jdk() {
+    return jdks().get(0);
+  }
+
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void aProgramWithoutTracingCodeGetsAServerSpanAndItsExitStatus(Path jdk) throws Exception {
+    Result result = run(jdk, "--debug", "java", "-cp", TEST_CLASSES.toString(),
+        SelfRequestingServer.class.getName(), "3");
+
+    assertThat(result.status()).as(result.err()).isEqualTo(3);
+    assertThat(result.out()).isEqualTo("response: pong\n");
+    assertThat(result.err()).contains("[otel-auto-instrument] Patched jdk-http-server")
+        .containsPattern("span \"GET /ping\" kind=SERVER trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} "
+            + "parent_span_id=- start=\\S+ duration=[0-9.]+ms service=SelfRequestingServer attributes=\\{.*"
+            + "url.query=from=self")
+        .doesNotContain("WARNING", "Exception");
+  }
+
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void aPatcherJarTheAgentHasNeverSeenIsLoadedFromThePatcherDirectory(Path jdk, @TempDir Path temp)
+      throws Exception {
+    // A relocated copy of the distribution, in a folder whose name has a space.
+    Path home = temp.resolve("dist with space");
+    copy(HOME, home);
+    Files.setPosixFilePermissions(home.resolve("bin/otel-auto-instrument"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    buildExtraPatchers(temp, home.resolve("patchers/extra-patchers.jar"));
+
+    Result result = run(home.resolve("bin/otel-auto-instrument"), jdk, Map.of(), "--debug", "java", "-cp",
+        TEST_CLASSES.toString(), SelfRequestingServer.class.getName(), "0");
+
+    assertThat(result.status()).as(result.err()).isZero();
+    assertThat(result.out()).isEqualTo("response: pong\n");
+    assertThat(result.err())
+        .contains("extra patcher applied in otel-auto-instrument-patchers")
+        .contains("[otel-auto-instrument] Patched extra-test")
+        .contains("[otel-auto-instrument] Patching of failing-test failed")
+        .contains("java.lang.IllegalStateException: failing on purpose")
+        .contains("[otel-auto-instrument] Patched jdk-http-server")
+        .contains("span \"GET /ping\" kind=SERVER");
+  }
+
+  @Test
+  void extraPatcherJarsCanBeNamedBySetting(@TempDir Path temp) throws Exception {
+    Path jar = temp.resolve("extra.jar");
+    buildExtraPatchers(temp, jar);
+
+    Result listed = run(LAUNCHER, jdk(), Map.of("OTEL_AUTO_INSTRUMENT_PATCHERS", jar.toString(),
+        "OTEL_INSTRUMENTATION_FAILING_TEST_ENABLED", "false"), "--list-patchers");
+    Result ran = run(LAUNCHER, jdk(), Map.of("OTEL_AUTO_INSTRUMENT_PATCHERS", temp.toString(),
+        "OTEL_INSTRUMENTATION_FAILING_TEST_ENABLED", "false"), "java", "-cp", TEST_CLASSES.toString(),
+        SelfRequestingServer.class.getName());
+
+    assertThat(listed.status()).isZero();
+    assertThat(listed.out()).containsPattern("jdk-http-server +yes +com.sun.net.httpserver.* "
+            + HOME.resolve("patchers").resolve("otel-auto-instrument-patcher-jdk-http-server.jar"))
+        .containsPattern("extra-test +yes +.*" + jar)
+        .containsPattern("failing-test +no ");
+    assertThat(ran.status()).isZero();
+    assertThat(ran.err()).contains("extra patcher applied").doesNotContain("failing on purpose");
+  }
+
+  @Test
+  void theAgentNamedTwiceRunsOnce() throws Exception {
+    String agent = "-javaagent:" + HOME.resolve("lib/otel-auto-instrument-agent.jar");
+    Result result = run(LAUNCHER, jdk(), Map.of("JAVA_TOOL_OPTIONS", agent), "--debug", "java", agent,
+        "-cp", TEST_CLASSES.toString(), SelfRequestingServer.class.getName());
+
+    assertThat(result.status()).as(result.err()).isZero();
+    assertThat(result.err().split("Patched jdk-http-server", -1)).hasSize(2);
+    assertThat(result.err().split("kind=SERVER", -1)).hasSize(2);
+  }
+
+  @Test
+  void aBrokenExporterSettingLeavesTheProgramRunning() throws Exception {
+    Result result = run(jdk(), "--exporter", "no-such-exporter", "java", "-cp", TEST_CLASSES.toString(),
+        SelfRequestingServer.class.getName(), "5");
+
+    assertThat(result.status()).isEqualTo(5);
+    assertThat(result.out()).isEqualTo("response: pong\n");
+    assertThat(result.err()).contains("OpenTelemetry could not be configured");
+  }
+
+  @Test
+  void exitStatusSignalsAndStandardStreamsPassThrough() throws Exception {
+    assertThat(run(jdk(), "sh", "-c", "exit 42").status()).isEqualTo(42);
+    assertThat(run(jdk(), "sh", "-c", "kill -TERM $$").status()).isEqualTo(128 + 15);
+    Result streams = run(jdk(), "sh", "-c", "echo to-out; echo to-err >&2");
+    assertThat(streams.out()).isEqualTo("to-out\n");
+    assertThat(streams.err()).isEqualTo("to-err\n");
+  }
+
+  @Test
+  void theLauncherBecomesTheCommandAndSigtermReachesIt() throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "sh", "-c",
+        "trap 'echo got-TERM; exit 7' TERM; echo \"pid $$\"; while :; do sleep 0.05; done");
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    Process process = builder.redirectErrorStream(true).start();
+    var reader = process.inputReader(StandardCharsets.UTF_8);
+    // exec: the shell that prints its pid is the very process we started, not a child of a launcher.
+    assertThat(reader.readLine()).isEqualTo("pid " + process.pid());
+    // SIGTERM through the handle: Process.destroy() would also close our end of its output.
+    assertThat(process.toHandle().destroy()).isTrue();
+    assertThat(reader.readLine()).isEqualTo("got-TERM");
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(7);
+  }
+
+  @Test
+  void standardInputReachesTheCommand() throws Exception {
+    Process process = new ProcessBuilder(LAUNCHER.toString(), "cat").start();
+    process.getOutputStream().write("line one\nline two\n".getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().close();
+    assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isEqualTo("line one\nline two\n");
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isZero();
+  }
+
+  @Test
+  void javaToolOptionsKeepTheUsersAndNestingAddsTheAgentOnce() throws Exception {
+    String print = "printf '%s' \"$JAVA_TOOL_OPTIONS\"";
+    Result once = run(LAUNCHER, jdk(), Map.of("JAVA_TOOL_OPTIONS", "-Dmine=1"), "sh", "-c", print);
+    Result nested = run(LAUNCHER, jdk(), Map.of("JAVA_TOOL_OPTIONS", "-Dmine=1"),
+        LAUNCHER.toString(), "sh", "-c", print);
+
+    assertThat(once.out()).isEqualTo("-Xbootclasspath/a:" + HOME.resolve("lib/bridge/otel-auto-instrument-bridge.jar")
+        + " -javaagent:" + HOME.resolve("lib/otel-auto-instrument-agent.jar") + " -Dmine=1");
+    assertThat(nested.out()).isEqualTo(once.out());
+  }
+
+  @Test
+  void usageErrorsAndMissingCommands(@TempDir Path temp) throws Exception {
+    Path notExecutable = Files.createFile(temp.resolve("script"));
+    Result none = run(jdk());
+    Result unknown = run(jdk(), "--nope", "java");
+    Result missing = run(jdk(), "no-such-command-here");
+    Result denied = run(jdk(), notExecutable.toString());
+
+    assertThat(none.status()).isEqualTo(2);
+    assertThat(none.err()).startsWith("otel-auto-instrument: missing COMMAND\nUsage:");
+    assertThat(unknown.status()).isEqualTo(2);
+    assertThat(unknown.err()).startsWith("Unknown option: '--nope'");
+    assertThat(missing.status()).isEqualTo(127);
+    assertThat(missing.err()).isEqualTo("otel-auto-instrument: command not found: no-such-command-here\n");
+    assertThat(denied.status()).isEqualTo(126);
+    assertThat(run(jdk(), "--version").out()).startsWith("otel-auto-instrument 0.");
+    assertThat(run(jdk(), "--help").out()).contains("--list-patchers", "--dry-run", "--service-name");
+  }
+
+  @Test
+  void dryRunRunsNothing(@TempDir Path temp) throws Exception {
+    Path marker = temp.resolve("marker");
+    Result result = run(jdk(), "--dry-run", "--service-name", "svc", "touch", marker.toString());
+
+    assertThat(result.status()).isZero();
+    assertThat(marker).doesNotExist();
+    assertThat(result.out()).contains("JAVA_TOOL_OPTIONS=", "OTEL_SERVICE_NAME=svc\n", "/touch " + marker);
+  }
+
+  /** Compiles two patchers against the published SPI only and jars them with their service file. */
+  static void buildExtraPatchers(Path work, Path jar) throws IOException {
+    Path sources = Files.createDirectories(work.resolve("src/extra"));
+    Files.writeString(sources.resolve("ExtraPatcher.java"), String.join("\n",
+        "package extra;",
+        "public class ExtraPatcher implements io.otelauto.patchers.api.Patcher {",
+        "  public String name() { return \"extra-test\"; }",
+        "  public void patch(io.otelauto.patchers.api.PatchContext context) {",
+        "    System.err.println(\"extra patcher applied in \" + getClass().getClassLoader().getName());",
+        "  }",
+        "  public void unpatch() {}",
+        "}"));
+    Files.writeString(sources.resolve("FailingPatcher.java"), String.join("\n",
+        "package extra;",
+        "public class FailingPatcher implements io.otelauto.patchers.api.Patcher {",
+        "  public String name() { return \"failing-test\"; }",
+        "  public void patch(io.otelauto.patchers.api.PatchContext context) {",
+        "    throw new IllegalStateException(\"failing on purpose\");",
+        "  }",
+        "  public void unpatch() {}",
+        "}"));
+    Path classes = Files.createDirectories(work.resolve("classes"));
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    String classPath = String.join(":", HOME.resolve("lib/agent/otel-auto-instrument-patcher-api.jar").toString(),
+        HOME.resolve("lib/agent/opentelemetry-api.jar").toString(), HOME.resolve("lib/agent/byte-buddy.jar").toString());
+    int status = javac.run(null, null, null, "--release", "17", "-cp", classPath, "-d", classes.toString(),
+        sources.resolve("ExtraPatcher.java").toString(), sources.resolve("FailingPatcher.java").toString());
+    assertThat(status).isZero();
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new JarEntry("META-INF/services/io.otelauto.patchers.api.Patcher"));
+      out.write("extra.ExtraPatcher\nextra.FailingPatcher\n".getBytes(StandardCharsets.UTF_8));
+      for (String name : List.of("ExtraPatcher", "FailingPatcher")) {
+        out.putNextEntry(new JarEntry("extra/" + name + ".class"));
+        out.write(Files.readAllBytes(classes.resolve("extra/" + name + ".class")));
+      }
+    }
+  }
+
+  static void copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      files.forEach(source -> {
+        try {
+          Files.copy(source, to.resolve(from.relativize(source).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+
+}

@@ -1,0 +1,111 @@
+package io.otelauto.patchers.jdkhttpserver;
+
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+
+import com.sun.net.httpserver.HttpContext;
+import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.api.PatchContext;
+import io.otelauto.patchers.api.Patcher;
+import io.otelauto.patchers.bridge.Hooks;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.Consumer;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * Traces {@code com.sun.net.httpserver} (HttpServer and HttpsServer): every context the server creates gets
+ * {@link TracingFilter} as its first filter, so one SERVER span covers the other filters and the handler.
+ *
+ * <p>Where: the constructor of {@code sun.net.httpserver.HttpContextImpl}, the JDK's only HttpContext (both
+ * servers create theirs through it). Unpatch restores that constructor and takes the filter back out of
+ * every context it was added to (the JDK keeps filters in a copy-on-write list, so requests in flight are
+ * not disturbed); patching again puts it back into those contexts.
+ */
+public final class JdkHttpServerPatcher implements Patcher {
+  static final String NAME = "jdk-http-server";
+  static final String CONTEXT_CREATED_HOOK = NAME + ".context-created";
+
+  // Contexts ever filtered by this patcher, weakly: a stopped server's contexts are not kept alive.
+  private final Set<HttpContext> contexts = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+  private Instrumentation instrumentation;
+  private ResettableClassFileTransformer transformer;
+  private TracingFilter filter;
+  private Consumer<Object> hook;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "com.sun.net.httpserver HttpServer/HttpsServer: a SERVER span per exchange";
+  }
+
+  @Override
+  public boolean isLibraryPresent() {
+    return ModuleLayer.boot().findModule("jdk.httpserver").isPresent();
+  }
+
+  @Override
+  public synchronized void patch(PatchContext context) {
+    if (transformer != null) {
+      return;
+    }
+    instrumentation = context.instrumentation();
+    filter = new TracingFilter(context.openTelemetry(), context.log());
+    AgentLog log = context.log();
+    hook = created -> {
+      try {
+        attach((HttpContext) created);
+      } catch (RuntimeException e) {
+        log.errorOnce(CONTEXT_CREATED_HOOK, "Could not add tracing to an HTTP context", e);
+      }
+    };
+    for (HttpContext known : snapshot()) {
+      attach(known);
+    }
+    Hooks.register(CONTEXT_CREATED_HOOK, hook);
+    transformer = context.agentBuilder()
+        .type(named("sun.net.httpserver.HttpContextImpl"))
+        .transform((builder, type, loader, module, domain) ->
+            builder.visit(Advice.to(HttpContextConstructorAdvice.class).on(isConstructor())))
+        .installOn(instrumentation);
+  }
+
+  @Override
+  public synchronized void unpatch() {
+    if (transformer == null) {
+      return;
+    }
+    Hooks.unregister(CONTEXT_CREATED_HOOK, hook);
+    transformer.reset(instrumentation, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+    for (HttpContext known : snapshot()) {
+      known.getFilters().remove(filter);
+    }
+    transformer = null;
+    filter = null;
+    hook = null;
+  }
+
+  private void attach(HttpContext context) {
+    contexts.add(context);
+    List<com.sun.net.httpserver.Filter> filters = context.getFilters();
+    if (!filters.contains(filter)) {
+      filters.add(0, filter);
+    }
+  }
+
+  private List<HttpContext> snapshot() {
+    synchronized (contexts) {
+      return new ArrayList<>(contexts);
+    }
+  }
+}

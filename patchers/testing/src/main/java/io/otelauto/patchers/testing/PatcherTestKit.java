@@ -1,0 +1,151 @@
+package io.otelauto.patchers.testing;
+
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.otelauto.bootstrap.AgentConfig;
+import io.otelauto.bootstrap.DefaultPatchContext;
+import io.otelauto.bootstrap.StderrAgentLog;
+import io.otelauto.patchers.api.PatchContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.zip.ZipEntry;
+import net.bytebuddy.agent.ByteBuddyAgent;
+
+/**
+ * A patcher's test bench: the test's own JVM becomes an instrumented JVM as under the real agent (Byte
+ * Buddy's self-attach for the Instrumentation, the bridge on the boot class path, the agent's own
+ * {@link PatchContext}), with spans collected in memory. Call {@link #install()} before any class touches
+ * the bridge.
+ */
+public final class PatcherTestKit {
+  private static PatcherTestKit installed;
+
+  private final Instrumentation instrumentation;
+  private final CollectingExporter exporter = new CollectingExporter();
+  private final OpenTelemetrySdk openTelemetry;
+
+  private PatcherTestKit(Instrumentation instrumentation) {
+    this.instrumentation = instrumentation;
+    this.openTelemetry = OpenTelemetrySdk.builder()
+        .setTracerProvider(
+            SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+  }
+
+  /** The one kit of this JVM (a JVM has one boot class path). */
+  public static synchronized PatcherTestKit install() {
+    if (installed == null) {
+      Instrumentation instrumentation = ByteBuddyAgent.install();
+      appendBridgeToBootClassPath(instrumentation);
+      installed = new PatcherTestKit(instrumentation);
+    }
+    return installed;
+  }
+
+  public PatchContext context() {
+    return new DefaultPatchContext(instrumentation, openTelemetry, AgentConfig.of(Map.of()),
+        new StderrAgentLog(false));
+  }
+
+  public OpenTelemetrySdk openTelemetry() {
+    return openTelemetry;
+  }
+
+  /** Forgets the spans collected so far. */
+  public void clearSpans() {
+    exporter.clear();
+  }
+
+  public List<SpanData> spans() {
+    return exporter.snapshot();
+  }
+
+  /** Waits until at least {@code count} spans have ended, and returns all collected spans. */
+  public List<SpanData> awaitSpans(int count, Duration timeout) throws InterruptedException, TimeoutException {
+    return exporter.await(count, timeout);
+  }
+
+  /**
+   * Adds the bridge to the boot class path as the agent does (from a jar built from the class on the test
+   * class path), so inlined advice in JDK classes and the patcher see the same class.
+   */
+  private static void appendBridgeToBootClassPath(Instrumentation instrumentation) {
+    String resource = "io/otelauto/patchers/bridge/Hooks.class";
+    try (InputStream in = ClassLoader.getSystemResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(resource + " is not on the test class path");
+      }
+      Path jar = Files.createTempFile("otel-auto-instrument-bridge", ".jar");
+      jar.toFile().deleteOnExit();
+      try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+        out.putNextEntry(new ZipEntry(resource));
+        in.transferTo(out);
+        out.closeEntry();
+      }
+      instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static final class CollectingExporter implements SpanExporter {
+    private final List<SpanData> spans = new ArrayList<>();
+
+    @Override
+    public synchronized CompletableResultCode export(Collection<SpanData> batch) {
+      spans.addAll(batch);
+      notifyAll();
+      return CompletableResultCode.ofSuccess();
+    }
+
+    synchronized List<SpanData> await(int count, Duration timeout)
+        throws InterruptedException, TimeoutException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (spans.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new TimeoutException("expected " + count + " spans, got " + spans.size() + ": " + spans);
+        }
+        wait(Math.max(1, left / 1_000_000));
+      }
+      return List.copyOf(spans);
+    }
+
+    synchronized List<SpanData> snapshot() {
+      return List.copyOf(spans);
+    }
+
+    synchronized void clear() {
+      spans.clear();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
+    }
+  }
+}
