@@ -1,6 +1,10 @@
 package io.otelauto.bootstrap;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.exporter.logging.otlp.internal.traces.OtlpStdoutSpanExporter;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.semconv.ServiceAttributes;
@@ -28,6 +32,7 @@ final class Telemetry {
       return AutoConfiguredOpenTelemetrySdk.builder()
           .addPropertiesSupplier(() -> DEFAULTS)
           .addResourceCustomizer((resource, config) -> withServiceName(resource))
+          .addSpanExporterCustomizer((exporter, config) -> withoutJavaUtilLogging(exporter))
           .setServiceClassLoader(Telemetry.class.getClassLoader())
           .build()
           .getOpenTelemetrySdk();
@@ -35,6 +40,29 @@ final class Telemetry {
       log.error("OpenTelemetry could not be configured; no telemetry will be exported", t);
       return OpenTelemetry.noop();
     }
+  }
+
+  /**
+   * {@code logging-otlp} writes through java.util.logging, whose own shutdown hook may reset its handlers
+   * before the SDK's hook exports the last batch: a short program's spans would be lost at exit. The same
+   * OTLP JSON (one {@code {"resourceSpans":...}} line per batch) goes straight to stderr instead.
+   */
+  static SpanExporter withoutJavaUtilLogging(SpanExporter exporter) {
+    if (!exporter.getClass().getName().equals("io.opentelemetry.exporter.logging.otlp.OtlpJsonLoggingSpanExporter")) {
+      return exporter;
+    }
+    exporter.shutdown();
+    return OtlpStdoutSpanExporter.builder().setWrapperJsonObject(true).setOutput(new FilterOutputStream(System.err) {
+      @Override
+      public void write(byte[] bytes, int offset, int length) {
+        System.err.write(bytes, offset, length);
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush(); // never close the program's stderr
+      }
+    }).build();
   }
 
   /** Names an unnamed service after the program: the jar's file name or the main class's simple name. */

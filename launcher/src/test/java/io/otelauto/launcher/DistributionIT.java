@@ -104,6 +104,7 @@ class DistributionIT {
         .contains("extra patcher applied in otel-auto-instrument-patchers")
         .contains("[otel-auto-instrument] Patched extra-test")
         .contains("[otel-auto-instrument] Patching of failing-test failed")
+        .contains("[otel-auto-instrument] Skipped absent-test (library absent)")
         .contains("java.lang.IllegalStateException: failing on purpose")
         .contains("[otel-auto-instrument] Patched jdk-http-server")
         .contains("span \"GET /ping\" kind=SERVER");
@@ -127,6 +128,64 @@ class DistributionIT {
         .containsPattern("failing-test +no ");
     assertThat(ran.status()).isZero();
     assertThat(ran.err()).contains("extra patcher applied").doesNotContain("failing on purpose");
+  }
+
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void otlpOverHttpProtobufReachesAReceiverEvenWhenTheProgramCallsExit(Path jdk) throws Exception {
+    List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/v1/traces", exchange -> {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      received.add(exchange.getRequestHeaders().getFirst("Content-Type") + " "
+          + exchange.getRequestHeaders().getFirst("User-Agent") + " "
+          + new String(body, StandardCharsets.ISO_8859_1));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      Result result = run(LAUNCHER, jdk, Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort(),
+              "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+          "--exporter", "otlp", "--service-name", "otlp-test", "java", "-cp", TEST_CLASSES.toString(),
+          SelfRequestingServer.class.getName(), "4");
+
+      assertThat(result.status()).as(result.err()).isEqualTo(4);
+      assertThat(result.err()).doesNotContain("span \"", "Exception");
+      // The batch processor's export happened in the SDK's shutdown hook, before the JVM went.
+      assertThat(received).singleElement().asString()
+          .startsWith("application/x-protobuf OTel-OTLP-Exporter-Java/")
+          .contains("GET /ping", "otlp-test", "io.otelauto.patchers.jdk-http-server");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  void otherExportersAreSelectedByTheStandardVariable() throws Exception {
+    Result none = run(jdk(), "--exporter", "none", "java", "-cp", TEST_CLASSES.toString(),
+        SelfRequestingServer.class.getName());
+    Result otlpJson = run(LAUNCHER, jdk(), Map.of("OTEL_TRACES_EXPORTER", "logging-otlp"), "java", "-cp",
+        TEST_CLASSES.toString(), SelfRequestingServer.class.getName());
+
+    assertThat(none.status()).isZero();
+    assertThat(none.err()).doesNotContain("span \"", "GET /ping");
+    assertThat(otlpJson.status()).isZero();
+    assertThat(otlpJson.err()).contains("\"resourceSpans\"", "\"name\":\"GET /ping\"");
+  }
+
+  @Test
+  void aShellScriptThatStartsJavaIsTracedToo(@TempDir Path temp) throws Exception {
+    Path script = temp.resolve("start.sh");
+    Files.writeString(script, "#!/bin/sh\nexec java -cp \"$1\" " + SelfRequestingServer.class.getName() + "\n");
+    script.toFile().setExecutable(true);
+
+    Result result = run(jdk(), script.toString(), TEST_CLASSES.toString());
+
+    assertThat(result.status()).isZero();
+    assertThat(result.err()).contains("span \"GET /ping\" kind=SERVER");
   }
 
   @Test
@@ -248,17 +307,28 @@ class DistributionIT {
         "  }",
         "  public void unpatch() {}",
         "}"));
+    Files.writeString(sources.resolve("AbsentPatcher.java"), String.join("\n",
+        "package extra;",
+        "public class AbsentPatcher implements io.otelauto.patchers.api.Patcher {",
+        "  public String name() { return \"absent-test\"; }",
+        "  public boolean isLibraryPresent() { return false; }",
+        "  public void patch(io.otelauto.patchers.api.PatchContext context) {",
+        "    throw new AssertionError(\"never patched: its library is absent\");",
+        "  }",
+        "  public void unpatch() {}",
+        "}"));
     Path classes = Files.createDirectories(work.resolve("classes"));
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     String classPath = String.join(":", HOME.resolve("lib/agent/otel-auto-instrument-patcher-api.jar").toString(),
         HOME.resolve("lib/agent/opentelemetry-api.jar").toString(), HOME.resolve("lib/agent/byte-buddy.jar").toString());
     int status = javac.run(null, null, null, "--release", "17", "-cp", classPath, "-d", classes.toString(),
-        sources.resolve("ExtraPatcher.java").toString(), sources.resolve("FailingPatcher.java").toString());
+        sources.resolve("ExtraPatcher.java").toString(), sources.resolve("FailingPatcher.java").toString(),
+        sources.resolve("AbsentPatcher.java").toString());
     assertThat(status).isZero();
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
       out.putNextEntry(new JarEntry("META-INF/services/io.otelauto.patchers.api.Patcher"));
-      out.write("extra.ExtraPatcher\nextra.FailingPatcher\n".getBytes(StandardCharsets.UTF_8));
-      for (String name : List.of("ExtraPatcher", "FailingPatcher")) {
+      out.write("extra.ExtraPatcher\nextra.FailingPatcher\nextra.AbsentPatcher\n".getBytes(StandardCharsets.UTF_8));
+      for (String name : List.of("ExtraPatcher", "FailingPatcher", "AbsentPatcher")) {
         out.putNextEntry(new JarEntry("extra/" + name + ".class"));
         out.write(Files.readAllBytes(classes.resolve("extra/" + name + ".class")));
       }
