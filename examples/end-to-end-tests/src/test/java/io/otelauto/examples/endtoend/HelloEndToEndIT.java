@@ -98,12 +98,37 @@ class HelloEndToEndIT {
     assertThat(patched.publisherSpans.get(0).kind()).isEqualTo(byHand.publisherSpans.get(0).kind());
   }
 
+  @Test
+  void aProgramBundlingItsOwnOpenTelemetrySdkRunsCorrectlyUnderTheAgent() throws Exception {
+    Path jdk = jdks().get(0);
+    // The formatter is traced by hand with OpenTelemetry 1.42.1; the agent brings 1.63.0 of its own.
+    Scenario scenario = run(jdk,
+        List.of(LAUNCHER.toString(), java(jdk), "-cp", INSTRUMENTED, "io.otelauto.examples.hello.Formatter", "0"),
+        List.of(LAUNCHER.toString(), java(jdk), "-jar", UNINSTRUMENTED, "0"));
+
+    ConsoleSpan helloFormat = ConsoleSpan.named(scenario.helloSpans, "hello-format");
+    ConsoleSpan byHand = ConsoleSpan.named(scenario.formatterSpans, "format_request");
+    ConsoleSpan patched = ConsoleSpan.named(scenario.formatterSpans, "GET /format_request");
+    assertThat(byHand.service()).isEqualTo("formatter");
+    assertThat(patched.service()).isEqualTo("Formatter");
+    assertThat(List.of(byHand, patched)).allSatisfy(span -> {
+      assertThat(span.kind()).isEqualTo("SERVER");
+      assertThat(span.traceId()).isEqualTo(helloFormat.traceId());
+      assertThat(span.parentSpanId()).isEqualTo(helloFormat.spanId());
+    });
+    assertThat(scenario.publisherOutput).contains("Hello, testing!");
+  }
+
   private record Scenario(List<ConsoleSpan> helloSpans, List<ConsoleSpan> formatterSpans,
       List<ConsoleSpan> publisherSpans, String publisherOutput) {}
 
   private Scenario run(Path jdk, List<String> publisherCommand) throws Exception {
-    ExampleProcess formatter = started("formatter", jdk,
-        List.of(java(jdk), "-cp", INSTRUMENTED, "io.otelauto.examples.hello.Formatter", "0"));
+    return run(jdk, List.of(java(jdk), "-cp", INSTRUMENTED, "io.otelauto.examples.hello.Formatter", "0"),
+        publisherCommand);
+  }
+
+  private Scenario run(Path jdk, List<String> formatterCommand, List<String> publisherCommand) throws Exception {
+    ExampleProcess formatter = started("formatter", jdk, formatterCommand);
     ExampleProcess publisher = started("publisher", jdk, publisherCommand);
     String formatterPort = formatter.awaitLine(LISTENING, TIMEOUT).group(1);
     String publisherPort = publisher.awaitLine(LISTENING, TIMEOUT).group(1);
@@ -113,7 +138,9 @@ class HelloEndToEndIT {
     assertThat(hello.awaitExit(TIMEOUT)).as(hello.output()).isZero();
 
     // Each server prints its span when the exchange ends, which may be just after hello got its answer.
-    List<ConsoleSpan> formatterSpans = ConsoleSpan.all(formatter.awaitLines(ConsoleSpan::isSpan, 1, TIMEOUT));
+    int formatterSpanCount = formatterCommand.get(0).equals(LAUNCHER.toString()) ? 2 : 1;
+    List<ConsoleSpan> formatterSpans =
+        ConsoleSpan.all(formatter.awaitLines(ConsoleSpan::isSpan, formatterSpanCount, TIMEOUT));
     List<ConsoleSpan> publisherSpans = ConsoleSpan.all(publisher.awaitLines(ConsoleSpan::isSpan, 1, TIMEOUT));
     return new Scenario(ConsoleSpan.all(hello.lines()), formatterSpans, publisherSpans, publisher.output());
   }

@@ -10,9 +10,16 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.ClientAttributes;
 import io.opentelemetry.semconv.ErrorAttributes;
@@ -22,9 +29,11 @@ import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.UrlAttributes;
 import io.opentelemetry.semconv.UserAgentAttributes;
 import io.otelauto.patchers.testing.PatcherTestKit;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,6 +44,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -211,6 +222,51 @@ class JdkHttpServerPatcherTest {
     assertThat(response.body()).isEqualTo("secret");
     SpanData span = only(KIT.awaitSpans(1, TIMEOUT), SpanKind.SERVER);
     assertThat(span.getAttributes().get(UrlAttributes.URL_SCHEME)).isEqualTo("https");
+  }
+
+  @Test
+  void aFailureInsideThePatchIsLoggedOnceAndTheRequestGoesOnUntraced() throws Exception {
+    patcher.unpatch();
+    TextMapPropagator broken = new TextMapPropagator() {
+      @Override
+      public Collection<String> fields() {
+        return List.of();
+      }
+
+      @Override
+      public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {}
+
+      @Override
+      public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
+        throw new IllegalStateException("broken propagator");
+      }
+    };
+    OpenTelemetry failing = OpenTelemetrySdk.builder()
+        .setTracerProvider(KIT.openTelemetry().getSdkTracerProvider())
+        .setPropagators(ContextPropagators.create(broken))
+        .build();
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<HttpResponse<String>> responses = new ArrayList<>();
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    try {
+      patcher.patch(KIT.context(failing));
+      server = start(HttpServer.create(), "/", exchange -> respond(exchange, 200, "still fine"));
+      responses.add(send("/"));
+      responses.add(send("/"));
+      worker.submit(() -> { }).get();
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    assertThat(responses).allSatisfy(response -> {
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("still fine");
+    });
+    assertThat(KIT.spans()).isEmpty();
+    String logged = log.toString(StandardCharsets.UTF_8);
+    assertThat(logged.split("Could not start the SERVER span", -1)).hasSize(2);
+    assertThat(logged).contains("java.lang.IllegalStateException: broken propagator");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.otelauto.patchers.testing;
 
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -62,8 +63,12 @@ public final class PatcherTestKit {
   }
 
   public PatchContext context() {
-    return new DefaultPatchContext(instrumentation, openTelemetry, AgentConfig.of(Map.of()),
-        new StderrAgentLog(false));
+    return context(openTelemetry);
+  }
+
+  /** A context with another OpenTelemetry, e.g. one whose propagator fails on purpose. */
+  public PatchContext context(OpenTelemetry custom) {
+    return new DefaultPatchContext(instrumentation, custom, AgentConfig.of(Map.of()), new StderrAgentLog(false));
   }
 
   public OpenTelemetrySdk openTelemetry() {
