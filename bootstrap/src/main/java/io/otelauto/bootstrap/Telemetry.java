@@ -15,17 +15,30 @@ import java.util.Map;
 /**
  * The agent's OpenTelemetry, configured once by the SDK's autoconfigure extension, so every standard
  * {@code OTEL_*} variable and {@code otel.*} property applies. The agent's own defaults are only defaults:
- * spans go to the console exporter; no metrics or logs are exported (the agent makes none yet).
+ * spans go to the console exporter; OTLP, when chosen, over http/protobuf; no metrics or logs are exported
+ * (the agent makes none yet).
  */
 final class Telemetry {
   private static final Map<String, String> DEFAULTS = Map.of(
       "otel.traces.exporter", "console",
+      // The specification's default (the SDK's own default is still grpc).
+      "otel.exporter.otlp.protocol", "http/protobuf",
       "otel.metrics.exporter", "none",
       "otel.logs.exporter", "none");
 
   private Telemetry() {}
 
+  private static final String HTTP_SENDER_PROPERTY = "io.opentelemetry.sdk.common.export.HttpSenderProvider";
+  private static final String JDK_HTTP_SENDER = "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
+
   static OpenTelemetry configure(AgentLog log) {
+    // Two HTTP senders are on the agent's class path (OkHttp only for gRPC): OTLP over HTTP must take the
+    // JDK's. The SDK reads this property while building exporters; it is put back afterwards so that the
+    // program's own OpenTelemetry, if any, never sees it.
+    String previous = System.getProperty(HTTP_SENDER_PROPERTY);
+    if (previous == null) {
+      System.setProperty(HTTP_SENDER_PROPERTY, JDK_HTTP_SENDER);
+    }
     try {
       // The SDK registers a shutdown hook that flushes and closes it: spans of a program that returns from
       // main or calls System.exit are exported before the JVM goes.
@@ -39,6 +52,10 @@ final class Telemetry {
     } catch (Throwable t) {
       log.error("OpenTelemetry could not be configured; no telemetry will be exported", t);
       return OpenTelemetry.noop();
+    } finally {
+      if (previous == null) {
+        System.clearProperty(HTTP_SENDER_PROPERTY);
+      }
     }
   }
 

@@ -132,13 +132,15 @@ class DistributionIT {
 
   @ParameterizedTest
   @MethodSource("jdks")
-  void otlpOverHttpProtobufReachesAReceiverEvenWhenTheProgramCallsExit(Path jdk) throws Exception {
+  void otlpOverHttpProtobufThroughTheJdkClientReachesAReceiverEvenWhenTheProgramCallsExit(Path jdk) throws Exception {
     List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
     com.sun.net.httpserver.HttpServer receiver =
         com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext("/v1/traces", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();
+      // "Upgrade: h2c" is the JDK HttpClient's signature: OkHttp never asks for it.
       received.add(exchange.getRequestHeaders().getFirst("Content-Type") + " "
+          + exchange.getRequestHeaders().getFirst("Upgrade") + " "
           + exchange.getRequestHeaders().getFirst("User-Agent") + " "
           + new String(body, StandardCharsets.ISO_8859_1));
       exchange.sendResponseHeaders(200, -1);
@@ -146,9 +148,9 @@ class DistributionIT {
     });
     receiver.start();
     try {
+      // No OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf is the default.
       Result result = run(LAUNCHER, jdk, Map.of(
-              "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort(),
-              "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+              "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort()),
           "--exporter", "otlp", "--service-name", "otlp-test", "java", "-cp", TEST_CLASSES.toString(),
           SelfRequestingServer.class.getName(), "4");
 
@@ -156,10 +158,47 @@ class DistributionIT {
       assertThat(result.err()).doesNotContain("span \"", "Exception");
       // The batch processor's export happened in the SDK's shutdown hook, before the JVM went.
       assertThat(received).singleElement().asString()
-          .startsWith("application/x-protobuf OTel-OTLP-Exporter-Java/")
+          .startsWith("application/x-protobuf h2c OTel-OTLP-Exporter-Java/")
           .contains("GET /ping", "otlp-test", "io.otelauto.patchers.jdk-http-server");
     } finally {
       receiver.stop(0);
+    }
+  }
+
+  @Test
+  void otlpOverGrpcSpeaksHttp2WithTheTraceServicePath() throws Exception {
+    // No gRPC server in the JDK: a raw socket records what the exporter sends, then hangs up.
+    try (java.net.ServerSocket receiver = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.CompletableFuture<String> sent = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (java.net.Socket socket = receiver.accept()) {
+          socket.setSoTimeout(30_000);
+          java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+          byte[] buffer = new byte[8192];
+          while (bytes.size() < 1_000_000) {
+            int read = socket.getInputStream().read(buffer);
+            if (read < 0) {
+              break;
+            }
+            bytes.write(buffer, 0, read);
+            if (bytes.toString(StandardCharsets.ISO_8859_1).contains("GET /ping")) {
+              break;
+            }
+          }
+          return bytes.toString(StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+
+      Result result = run(LAUNCHER, jdk(), Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.getLocalPort(),
+              "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+              "OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
+          "--exporter", "otlp", "java", "-cp", TEST_CLASSES.toString(), SelfRequestingServer.class.getName());
+
+      assertThat(result.status()).isZero();
+      assertThat(result.out()).isEqualTo("response: pong\n");
+      assertThat(sent.get(60, TimeUnit.SECONDS)).startsWith("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").contains("GET /ping");
     }
   }
 
