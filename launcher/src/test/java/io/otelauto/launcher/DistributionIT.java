@@ -7,14 +7,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
@@ -88,11 +86,12 @@ class DistributionIT {
   @MethodSource("jdks")
   void aPatcherJarTheAgentHasNeverSeenIsLoadedFromThePatcherDirectory(Path jdk, @TempDir Path temp)
       throws Exception {
-    // A relocated copy of the distribution, in a folder whose name has a space.
-    Path home = temp.resolve("dist with space");
-    copy(HOME, home);
-    Files.setPosixFilePermissions(home.resolve("bin/otel-auto-instrument"),
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    // The distribution's tarball, unpacked in a folder whose name has a space.
+    Path unpacked = Files.createDirectories(temp.resolve("dist with space"));
+    Process tar = new ProcessBuilder("tar", "-xzf", HOME.getParent().getParent().resolve("otel-auto-instrument.tar.gz").toString(),
+        "-C", unpacked.toString()).inheritIO().start();
+    assertThat(tar.waitFor()).isZero();
+    Path home = unpacked.resolve("otel-auto-instrument");
     buildExtraPatchers(temp, home.resolve("patchers/extra-patchers.jar"));
 
     Result result = run(home.resolve("bin/otel-auto-instrument"), jdk, Map.of(), "--debug", "java", "-cp",
@@ -373,17 +372,4 @@ class DistributionIT {
       }
     }
   }
-
-  static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      files.forEach(source -> {
-        try {
-          Files.copy(source, to.resolve(from.relativize(source).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
-  }
-
 }
