@@ -227,6 +227,26 @@ class DistributionIT {
   }
 
   @Test
+  void mavenExecJavaIsTraced(@TempDir Path project) throws Exception {
+    Files.writeString(project.resolve("pom.xml"), String.join("\n",
+        "<project><modelVersion>4.0.0</modelVersion>",
+        "<groupId>test</groupId><artifactId>exec-java</artifactId><version>1</version>",
+        "<build><plugins><plugin><groupId>org.codehaus.mojo</groupId><artifactId>exec-maven-plugin</artifactId>",
+        "<version>3.6.4</version><configuration>",
+        "<mainClass>" + SelfRequestingServer.class.getName() + "</mainClass>",
+        "<additionalClasspathElements><additionalClasspathElement>" + TEST_CLASSES
+            + "</additionalClasspathElement></additionalClasspathElements>",
+        "</configuration></plugin></plugins></build></project>"));
+
+    Result result = run(jdk(), "--service-name", "in-maven", "mvn", "-B", "-q", "-f",
+        project.resolve("pom.xml").toString(), "exec:java");
+
+    assertThat(result.status()).as(result.out() + result.err()).isZero();
+    assertThat(result.out()).contains("response: pong");
+    assertThat(result.err()).contains("span \"GET /ping\" kind=SERVER").contains("service=in-maven");
+  }
+
+  @Test
   void theAgentNamedTwiceRunsOnce() throws Exception {
     String agent = "-javaagent:" + HOME.resolve("lib/otel-auto-instrument-agent.jar");
     Result result = run(LAUNCHER, jdk(), Map.of("JAVA_TOOL_OPTIONS", agent), "--debug", "java", agent,
