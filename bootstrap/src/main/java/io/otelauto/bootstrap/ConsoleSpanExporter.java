@@ -5,6 +5,8 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.semconv.ServiceAttributes;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.StringJoiner;
@@ -19,6 +21,8 @@ import java.util.StringJoiner;
  * so hand-made and patched spans can be compared line by line.
  */
 final class ConsoleSpanExporter implements SpanExporter {
+  private static final DateTimeFormatter START =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
   private volatile boolean shutdown;
 
   @Override
@@ -41,10 +45,10 @@ final class ConsoleSpanExporter implements SpanExporter {
     span.getAttributes().forEach((key, value) -> attributes.add(key.getKey() + "=" + value));
     String parent = span.getParentSpanContext().isValid() ? span.getParentSpanId() : "-";
     long durationNanos = span.getEndEpochNanos() - span.getStartEpochNanos();
-    Instant start = Instant.ofEpochSecond(0, span.getStartEpochNanos());
     return String.format(Locale.ROOT,
         "span \"%s\" kind=%s trace_id=%s span_id=%s parent_span_id=%s start=%s duration=%.3fms service=%s attributes=%s",
-        span.getName(), span.getKind(), span.getTraceId(), span.getSpanId(), parent, start,
+        span.getName(), span.getKind(), span.getTraceId(), span.getSpanId(), parent,
+        START.format(Instant.ofEpochSecond(0, span.getStartEpochNanos())),
         durationNanos / 1_000_000.0,
         span.getResource().getAttribute(ServiceAttributes.SERVICE_NAME), attributes);
   }
