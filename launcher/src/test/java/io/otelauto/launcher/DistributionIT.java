@@ -76,10 +76,14 @@ class DistributionIT {
     assertThat(result.status()).as(result.err()).isEqualTo(3);
     assertThat(result.out()).isEqualTo("response: pong\n");
     assertThat(result.err()).contains("[otel-auto-instrument] Patched jdk-http-server")
-        .containsPattern("span \"GET /ping\" kind=SERVER trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} "
-            + "parent_span_id=- start=\\S+ duration=[0-9.]+ms service=SelfRequestingServer attributes=\\{.*"
-            + "url.query=from=self")
         .doesNotContain("WARNING", "Exception");
+    // The program's HttpURLConnection call is a CLIENT span; the server's span is its child, same trace.
+    java.util.regex.Matcher client = java.util.regex.Pattern.compile("span \"GET\" kind=CLIENT "
+        + "trace_id=([0-9a-f]{32}) span_id=([0-9a-f]{16}) parent_span_id=- ").matcher(result.err());
+    assertThat(client.find()).as(result.err()).isTrue();
+    assertThat(result.err()).containsPattern("span \"GET /ping\" kind=SERVER trace_id=" + client.group(1)
+        + " span_id=[0-9a-f]{16} parent_span_id=" + client.group(2) + " start=\\S+ duration=[0-9.]+ms "
+        + "service=SelfRequestingServer attributes=\\{.*url.query=from=self");
   }
 
   @ParameterizedTest

@@ -64,7 +64,7 @@ final class ConnectionTracer {
       if (created) {
         exchange.start(connection, call);
       } else if (call == Call.GET_OUTPUT_STREAM) {
-        exchange.methodIs(ConnectionAttributes.requestMethod(connection, call));
+        exchange.updateMethod(ConnectionAttributes.requestMethod(connection, call));
       }
       return exchange.enter(call);
     } catch (RuntimeException | LinkageError e) {
@@ -141,7 +141,7 @@ final class ConnectionTracer {
     }
 
     /** The method changed since the start: only getOutputStream() does that, from GET to POST. */
-    synchronized void methodIs(String requestMethod) {
+    synchronized void updateMethod(String requestMethod) {
       if (span != null && !requestMethod.equals(method)) {
         method = requestMethod;
         span.updateName(ConnectionAttributes.spanName(requestMethod));
