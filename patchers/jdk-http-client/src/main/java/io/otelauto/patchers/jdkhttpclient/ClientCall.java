@@ -2,7 +2,6 @@ package io.otelauto.patchers.jdkhttpclient;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.otelauto.patchers.api.AgentLog;
 import java.net.http.HttpRequest;
@@ -21,13 +20,13 @@ import java.util.function.Supplier;
 final class ClientCall implements Supplier<Object>, BiConsumer<Object, Throwable> {
   private final Span span;
   private final HttpRequest request;
-  private final Scope scope;
+  private final ThreadLocal<ClientCall> inCall;
   private final AgentLog log;
 
-  ClientCall(Span span, HttpRequest request, Scope scope, AgentLog log) {
+  ClientCall(Span span, HttpRequest request, ThreadLocal<ClientCall> inCall, AgentLog log) {
     this.span = span;
     this.request = request;
-    this.scope = scope;
+    this.inCall = inCall;
     this.log = log;
   }
 
@@ -40,7 +39,7 @@ final class ClientCall implements Supplier<Object>, BiConsumer<Object, Throwable
   @Override
   public void accept(Object result, Throwable thrown) {
     try {
-      scope.close();
+      inCall.remove();
       if (thrown == null && result instanceof CompletableFuture) {
         ((CompletableFuture<?>) result).whenComplete(this::end);
         return;

@@ -6,32 +6,35 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.otelauto.patchers.api.AgentLog;
 import java.net.http.HttpRequest;
 
 /**
  * Starts the CLIENT span of one {@code send}/{@code sendAsync}: a child of the current context, its
- * context injected into a copy of the request with the configured propagators and made current while the
- * intercepted method runs. A failure of ours never reaches the program: the call then goes on untraced with
- * its own request.
+ * context injected into a copy of the request with the configured propagators. A failure of ours never
+ * reaches the program: the call then goes on untraced with its own request.
+ *
+ * <p>The span is not made current while the JDK works: tasks the client hands to its executors during the
+ * call would otherwise carry it (with the jdk-executors patcher), and with them code of the program's that
+ * runs there later, e.g. a callback chained on the returned future.
  */
 final class ClientTracing {
-  /** Set while an intercepted call runs: a call the JDK would make inside it is the same request. */
-  private static final ContextKey<Boolean> IN_CALL = ContextKey.named("otel-auto-instrument " + JdkHttpClientPatcher.NAME);
-  /** The WebSocket opening handshake goes through sendAsync with this internal request; copying it would break it. */
+  /** The WebSocket opening handshake goes through sendAsync with this internal request; a copy would break it. */
   private static final String INTERNAL_REQUEST = "jdk.internal.net.http.HttpRequestImpl";
   /**
    * Threads of OpenTelemetry's JDK HttpClient sender (OTLP over HTTP). The agent's own export must not make
-   * spans that are exported in turn; the sender's suppression (from SDK 1.68 on) marks the context of the
-   * thread that calls it, not of these threads, where it sends.
+   * spans that are exported in turn; the sender's own suppression (SDK 1.68 on) is set in the thread that
+   * calls it, and reaches these threads only if a context follows the task.
    */
   private static final String EXPORTER_THREAD_PREFIX = "jdkhttp-executor";
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final AgentLog log;
+  // Set on a thread between an intercepted call's entry and exit: should a JDK route one intercepted method
+  // through the other, the inner call is the same request and makes no second span.
+  private final ThreadLocal<ClientCall> inCall = new ThreadLocal<>();
 
   ClientTracing(OpenTelemetry openTelemetry, AgentLog log) {
     this.tracer = openTelemetry.getTracer("io.otelauto.patchers." + JdkHttpClientPatcher.NAME);
@@ -47,7 +50,7 @@ final class ClientTracing {
     HttpRequest request = (HttpRequest) argument;
     try {
       Context parent = Context.current();
-      if (parent.get(IN_CALL) != null
+      if (inCall.get() != null
           || InstrumentationUtil.shouldSuppressInstrumentation(parent)
           || request.getClass().getName().equals(INTERNAL_REQUEST)
           || Thread.currentThread().getName().startsWith(EXPORTER_THREAD_PREFIX)) {
@@ -59,14 +62,15 @@ final class ClientTracing {
           .setParent(parent)
           .setAllAttributes(HttpClientAttributes.onStart(request, method))
           .startSpan();
-      Context context = parent.with(span).with(IN_CALL, Boolean.TRUE);
       // Should the propagator or the copy fail, the span is left unended: never exported, the call untraced.
       PropagationHeaders headers = new PropagationHeaders(request);
-      propagator.inject(context, headers, PropagationHeaders.SETTER);
-      HttpRequest traced = headers.request();
-      return new ClientCall(span, traced, context.makeCurrent(), log);
+      propagator.inject(parent.with(span), headers, PropagationHeaders.SETTER);
+      ClientCall call = new ClientCall(span, headers.request(), inCall, log);
+      inCall.set(call);
+      return call;
     } catch (RuntimeException | LinkageError e) {
-      log.errorOnce(JdkHttpClientPatcher.START_HOOK, "Could not start the CLIENT span; the request goes on untraced", e);
+      log.errorOnce(JdkHttpClientPatcher.START_HOOK,
+          "Could not start the CLIENT span; the request goes on untraced", e);
       return null;
     }
   }

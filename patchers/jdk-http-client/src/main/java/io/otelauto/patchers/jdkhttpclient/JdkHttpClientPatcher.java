@@ -23,8 +23,9 @@ import net.bytebuddy.asm.Advice;
  * {@code sendAsync(HttpRequest, BodyHandler, PushPromiseHandler)}, to which the two-argument
  * {@code sendAsync} delegates. Both end in a private four-argument {@code sendAsync}, which is deliberately
  * not intercepted: {@code send} then ends its span when it returns or throws, with what the program sees.
- * Should a later JDK route one through the other, {@link ClientTracing} still makes one span: the outer
- * call's context is current while the inner one starts.
+ * Should a later JDK route one through the other, {@link ClientTracing} still makes one span: the thread is
+ * marked from the outer call's entry to its exit. The WebSocket opening handshake (a sendAsync with the JDK's
+ * internal request type) is left alone.
  */
 public final class JdkHttpClientPatcher implements Patcher {
   static final String NAME = "jdk-http-client";
