@@ -1,48 +1,97 @@
 package io.otelauto.bootstrap;
 
-import io.opentelemetry.api.OpenTelemetry;
 import io.otelauto.patchers.api.AgentLog;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Set;
 import java.util.List;
 
-/** The agent proper, loaded by {@link AgentPremain} in the agent's isolated class loader. */
+/**
+ * The agent proper, loaded by {@link AgentPremain} in the agent's isolated class loader.
+ *
+ * <p>Start-up does as little as it can: find the patchers, apply those that must be applied now, and arm
+ * {@link Activation} for those that wait for their library's classes. The SDK is configured at the first
+ * span ({@link LazyOpenTelemetry}).
+ */
 public final class Agent {
   private Agent() {}
 
   /** Called reflectively by {@link AgentPremain#premain}; {@code home} is the distribution's root. */
-  public static void start(Instrumentation instrumentation, Path home) {
+  public static void start(Instrumentation jvm, Path home) {
+    long started = System.nanoTime();
     AgentConfig config = AgentConfig.fromSystem();
     AgentLog log = new StderrAgentLog(config.getBoolean(AgentConfig.DEBUG, false));
     try {
-      OpenTelemetry openTelemetry = Telemetry.configure(log);
+      RecordingInstrumentation instrumentation = new RecordingInstrumentation(jvm);
+      LazyOpenTelemetry openTelemetry = new LazyOpenTelemetry(() -> {
+        long configuring = System.nanoTime();
+        var configured = Telemetry.configure(log);
+        log.debug("OpenTelemetry configured in " + millisSince(configuring) + " ms");
+        return configured;
+      });
       PatchContext context = new DefaultPatchContext(instrumentation, openTelemetry, config, log);
       ClassLoader patcherLoader =
           PatcherDiscovery.loaderFor(PatcherDiscovery.patcherJars(home, config), Agent.class.getClassLoader());
-      applyAll(PatcherDiscovery.load(patcherLoader, log), context, config, log);
+      List<Patcher> now = new ArrayList<>();
+      List<Patcher> later = new ArrayList<>();
+      for (Patcher patcher : PatcherDiscovery.load(patcherLoader, log)) {
+        if (isWanted(patcher, config, log)) {
+          (triggerClasses(patcher, log).isEmpty() ? now : later).add(patcher);
+        }
+      }
+      applyAll(now, context, log);
+      Activation.arm(instrumentation, later, due -> applyAll(due, context, log), log);
+      log.debug("Agent started in " + millisSince(started) + " ms");
     } catch (Throwable t) {
       log.error("The agent failed to start; the program runs without it", t);
     }
   }
 
-  /** Applies each enabled patcher; one that fails is logged and the others still run. */
-  static void applyAll(List<Patcher> patchers, PatchContext context, AgentConfig config, AgentLog log) {
+  private static boolean isWanted(Patcher patcher, AgentConfig config, AgentLog log) {
+    String name = patcher.name();
+    try {
+      if (!config.getBoolean("otel.instrumentation." + name + ".enabled", true)) {
+        log.debug("Skipped " + name + " (disabled)");
+        return false;
+      }
+      if (!patcher.isLibraryPresent()) {
+        log.debug("Skipped " + name + " (library absent)");
+        return false;
+      }
+      return true;
+    } catch (Throwable t) {
+      log.error("Patching of " + name + " failed", t);
+      return false;
+    }
+  }
+
+  private static Set<String> triggerClasses(Patcher patcher, AgentLog log) {
+    try {
+      return patcher.triggerClasses();
+    } catch (Throwable t) {
+      log.error("Patcher " + patcher.name() + " names no valid trigger classes; patched at start-up", t);
+      return Set.of();
+    }
+  }
+
+  /** Applies each patcher; one that fails is logged and the others still run. */
+  static void applyAll(List<Patcher> patchers, PatchContext context, AgentLog log) {
     for (Patcher patcher : patchers) {
       String name = patcher.name();
       try {
-        if (!config.getBoolean("otel.instrumentation." + name + ".enabled", true)) {
-          log.debug("Skipped " + name + " (disabled)");
-        } else if (!patcher.isLibraryPresent()) {
-          log.debug("Skipped " + name + " (library absent)");
-        } else {
-          patcher.patch(context);
-          log.debug("Patched " + name);
-        }
+        long started = System.nanoTime();
+        patcher.patch(context);
+        log.debug("Patched " + name + " (" + millisSince(started) + " ms)");
       } catch (Throwable t) {
         log.error("Patching of " + name + " failed", t);
       }
     }
+  }
+
+  private static long millisSince(long nanoTime) {
+    return (System.nanoTime() - nanoTime) / 1_000_000;
   }
 }

@@ -250,6 +250,22 @@ class DistributionIT {
     assertThat(result.err()).contains("span \"GET /ping\" kind=SERVER").contains("service=in-maven");
   }
 
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void aProgramThatUsesNoPatchedLibraryLoadsNeitherByteBuddyNorTheSdk(Path jdk) throws Exception {
+    Result result = run(jdk, "--debug", "java", "-Xlog:class+load=info:stdout", "-cp", TEST_CLASSES.toString(),
+        PrintsAndExits.class.getName());
+
+    assertThat(result.status()).as(result.err()).isZero();
+    assertThat(result.out()).contains("io.otelauto.launcher.PrintsAndExits", "hello, plain")
+        .contains("io.otelauto.bootstrap.Agent ")
+        // Discovery links the patcher classes (a few Byte Buddy interfaces with them); nothing more.
+        .doesNotContain("net.bytebuddy.agent.builder.AgentBuilder$Default ", "net.bytebuddy.jar.asm.",
+            "io.opentelemetry.sdk.", "io.otelauto.patchers.jdkhttpserver.TracingFilter");
+    assertThat(result.out().split("net\\.bytebuddy\\.", -1).length - 1).isLessThan(10);
+    assertThat(result.err()).contains("Waiting for the first of").doesNotContain("Patched ");
+  }
+
   @Test
   void theAgentNamedTwiceRunsOnce() throws Exception {
     String agent = "-javaagent:" + HOME.resolve("lib/otel-auto-instrument-agent.jar");

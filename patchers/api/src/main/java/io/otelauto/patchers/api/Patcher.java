@@ -1,5 +1,7 @@
 package io.otelauto.patchers.api;
 
+import java.util.Set;
+
 /**
  * A patcher adds tracing to one library without touching the application's code.
  *
@@ -12,6 +14,9 @@ package io.otelauto.patchers.api;
  * concurrently. {@code unpatch} restores the original classes (see {@link PatchContext#agentBuilder()}).
  */
 public interface Patcher {
+
+  /** In {@link #triggerClasses()}: patch as soon as any other patcher is triggered. */
+  String ANY_TRIGGER = "*";
 
   /**
    * Kebab-case name, equal to the module folder; also the configuration key
@@ -31,6 +36,17 @@ public interface Patcher {
    */
   default boolean isLibraryPresent() {
     return true;
+  }
+
+  /**
+   * Binary names of classes (e.g. {@code sun.net.httpserver.HttpContextImpl}) whose loading means this
+   * patcher is needed. The agent does nothing for it until one of them is about to load (or at start-up, if
+   * one is loaded already); then it patches, and the triggering class itself is patched as it loads. This
+   * keeps the JVMs that never use the library free of the patch's cost. Empty, the default: patched at
+   * start-up. {@link #ANY_TRIGGER}: patched together with the first patcher that is triggered.
+   */
+  default Set<String> triggerClasses() {
+    return Set.of();
   }
 
   /** Installs the patch. Anything thrown is logged by the agent, which then goes on with other patchers. */

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
@@ -44,6 +45,12 @@ public final class JdkExecutorsPatcher implements Patcher {
   @Override
   public String name() {
     return NAME;
+  }
+
+  @Override
+  public Set<String> triggerClasses() {
+    // A context to carry exists only once another patcher makes spans.
+    return Set.of(ANY_TRIGGER);
   }
 
   @Override

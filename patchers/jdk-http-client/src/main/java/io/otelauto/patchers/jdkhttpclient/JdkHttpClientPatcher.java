@@ -9,6 +9,7 @@ import io.otelauto.patchers.api.Patcher;
 import io.otelauto.patchers.bridge.Hooks;
 import java.lang.instrument.Instrumentation;
 import java.util.function.Function;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
@@ -39,6 +40,12 @@ public final class JdkHttpClientPatcher implements Patcher {
   @Override
   public String name() {
     return NAME;
+  }
+
+  @Override
+  public Set<String> triggerClasses() {
+    // Loads when the program builds its first HttpClient.
+    return Set.of("jdk.internal.net.http.HttpClientImpl");
   }
 
   @Override

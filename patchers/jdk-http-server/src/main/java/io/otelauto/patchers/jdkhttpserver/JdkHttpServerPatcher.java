@@ -45,6 +45,12 @@ public final class JdkHttpServerPatcher implements Patcher {
   }
 
   @Override
+  public Set<String> triggerClasses() {
+    // Its constructor is what we patch: it loads when the program creates its first context.
+    return Set.of("sun.net.httpserver.HttpContextImpl");
+  }
+
+  @Override
   public String description() {
     return "com.sun.net.httpserver HttpServer/HttpsServer: a SERVER span per exchange";
   }

@@ -10,6 +10,7 @@ import io.otelauto.patchers.bridge.Hooks;
 import java.lang.instrument.Instrumentation;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
@@ -47,6 +48,12 @@ public final class JdkUrlConnectionPatcher implements Patcher {
   @Override
   public String name() {
     return NAME;
+  }
+
+  @Override
+  public Set<String> triggerClasses() {
+    // Loads when the program opens its first http(s) URLConnection.
+    return Set.of("sun.net.www.protocol.http.HttpURLConnection");
   }
 
   @Override

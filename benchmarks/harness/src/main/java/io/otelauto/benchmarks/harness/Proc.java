@@ -1,0 +1,199 @@
+package io.otelauto.benchmarks.harness;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One measured process: started under GNU time (peak RSS of the largest process it waited for, the
+ * launcher's JVM included), its output in a log file, stopped with SIGTERM (so shutdown hooks flush), and
+ * killed if it does not go in time. Every process started here is killed when the harness exits.
+ */
+final class Proc {
+  static final Path GNU_TIME = Path.of("/usr/bin/time");
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (Process process : LIVE) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+    }));
+  }
+
+  final Process process;
+  final long startNanos;
+  final Path log;
+  private final Path timeFile;
+
+  private Proc(Process process, long startNanos, Path log, Path timeFile) {
+    this.process = process;
+    this.startNanos = startNanos;
+    this.log = log;
+    this.timeFile = timeFile;
+  }
+
+  static boolean gnuTimeAvailable() {
+    if (!Files.isExecutable(GNU_TIME)) {
+      return false;
+    }
+    try {
+      Process p = new ProcessBuilder(GNU_TIME.toString(), "-f", "%M", "true").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && out.matches("\\d+");
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  static Proc start(List<String> command, Map<String, String> env, Path log, boolean underTime) throws IOException {
+    Files.createDirectories(log.getParent());
+    List<String> full = new ArrayList<>();
+    Path timeFile = null;
+    if (underTime) {
+      timeFile = Files.createTempFile(log.getParent(), "time", ".txt");
+      full.addAll(List.of(GNU_TIME.toString(), "-f", "%M", "-o", timeFile.toString()));
+    }
+    full.addAll(command);
+    ProcessBuilder builder = new ProcessBuilder(full)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().clear();
+    builder.environment().putAll(env);
+    Files.writeString(log, "", StandardCharsets.UTF_8);
+    long start = System.nanoTime();
+    Process process = builder.start();
+    LIVE.add(process);
+    return new Proc(process, start, log, timeFile);
+  }
+
+  /** The measured program itself: the child of GNU time (the launcher script execs into it), else the process. */
+  ProcessHandle program() {
+    if (timeFile == null) {
+      return process.toHandle();
+    }
+    Optional<ProcessHandle> child = process.children().findFirst();
+    return child.orElse(process.toHandle());
+  }
+
+  boolean waitFor(long millis) throws InterruptedException {
+    return process.waitFor(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** SIGTERM to the program; SIGKILL to it and all it started after {@code graceMillis}. */
+  void stop(long graceMillis) throws InterruptedException {
+    ProcessHandle program = program();
+    program.destroy();
+    if (!process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
+      kill();
+    }
+  }
+
+  void kill() throws InterruptedException {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  void forget() {
+    LIVE.remove(process);
+  }
+
+  /** Peak RSS in KiB from GNU time (after the process ended), or -1. */
+  long peakRssKib() {
+    if (timeFile == null) {
+      return -1;
+    }
+    try {
+      List<String> lines = Files.readAllLines(timeFile);
+      Files.deleteIfExists(timeFile);
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        String line = lines.get(i).trim();
+        if (line.matches("\\d+")) {
+          return Long.parseLong(line);
+        }
+      }
+    } catch (IOException e) {
+      // no figure then
+    }
+    return -1;
+  }
+
+  String output() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** VmHWM (peak RSS so far) of a live process in KiB, or -1. */
+  static long vmHwmKib(ProcessHandle handle) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + handle.pid() + "/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone, or not Linux
+    }
+    return -1;
+  }
+
+  static int freeLoopbackPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static boolean accepts(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** HTTP status of {@code GET path} on 127.0.0.1:port (Connection: close), or -1 when nothing answers. */
+  static int httpStatus(int port, String path) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+      socket.setSoTimeout(2_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      byte[] head = new byte[12];
+      int read = 0;
+      while (read < head.length) {
+        int n = in.read(head, read, head.length - read);
+        if (n < 0) {
+          return -1;
+        }
+        read += n;
+      }
+      return Integer.parseInt(new String(head, 9, 3, StandardCharsets.US_ASCII));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+}

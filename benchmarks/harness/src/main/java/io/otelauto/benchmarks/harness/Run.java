@@ -1,0 +1,49 @@
+package io.otelauto.benchmarks.harness;
+
+/** One measured run of one variant in one scenario and round. Unmeasured figures stay NaN / -1. */
+final class Run {
+  final String scenario;
+  final Variant variant;
+  final int round;
+  boolean ok = true;
+  String note = "";
+  double wallMs = Double.NaN;
+  long peakRssKib = -1;
+  long healthyRssKib = -1;
+  double requestsPerSecond = Double.NaN;
+  long measuredRequests = -1;
+  long loadErrors = -1;
+  long handled = -1;
+  long spans = -1;
+
+  Run(String scenario, Variant variant, int round) {
+    this.scenario = scenario;
+    this.variant = variant;
+    this.round = round;
+  }
+
+  void fail(String why) {
+    ok = false;
+    note = note.isEmpty() ? why : note + "; " + why;
+  }
+
+  double delivered() {
+    return handled > 0 && spans >= 0 ? (double) spans / handled : Double.NaN;
+  }
+
+  static String csvHeader() {
+    return "scenario,variant,round,ok,wall_ms,peak_rss_kib,healthy_rss_kib,requests_per_s,measured_requests,"
+        + "load_errors,requests_served,spans_delivered,delivered_fraction,note";
+  }
+
+  String csv() {
+    return String.join(",", scenario, variant.id, Integer.toString(round), Boolean.toString(ok),
+        num(wallMs), Long.toString(peakRssKib), Long.toString(healthyRssKib), num(requestsPerSecond),
+        Long.toString(measuredRequests), Long.toString(loadErrors), Long.toString(handled), Long.toString(spans),
+        num(delivered()), '"' + note.replace('"', '\'') + '"');
+  }
+
+  private static String num(double value) {
+    return Double.isNaN(value) ? "" : String.format(java.util.Locale.ROOT, "%.3f", value);
+  }
+}

@@ -1,0 +1,62 @@
+package io.otelauto.benchmarks.harness;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The three ways a program is run: as is, under our launcher, under the OpenTelemetry Java agent. */
+enum Variant {
+  PLAIN("plain", "plain JVM"),
+  OURS("ours", "otel-auto-instrument"),
+  OTEL("otel", "OpenTelemetry agent");
+
+  final String id;
+  final String label;
+
+  Variant(String id, String label) {
+    this.id = id;
+    this.label = label;
+  }
+
+  /** The command for {@code java ARGS} run this way. */
+  List<String> command(Path java, Path launcher, Path otelAgent, List<String> javaArgs) {
+    List<String> command = new ArrayList<>();
+    switch (this) {
+      case PLAIN -> command.add(java.toString());
+      case OURS -> {
+        command.add(launcher.toString());
+        command.add(java.toString());
+      }
+      case OTEL -> {
+        command.add(java.toString());
+        command.add("-javaagent:" + otelAgent);
+      }
+    }
+    command.addAll(javaArgs);
+    return command;
+  }
+
+  /** Whether the output shows this variant's agent (and no other) was in the JVM. */
+  String checkOutput(String output) {
+    boolean ours = output.contains("otel-auto-instrument-agent.jar");
+    boolean otel = output.contains("opentelemetry-javaagent");
+    return switch (this) {
+      case PLAIN -> ours || otel ? "an agent was loaded in the plain run" : null;
+      case OURS -> !ours ? "the otel-auto-instrument agent was not loaded" : otel ? "the OTel agent was loaded" : null;
+      case OTEL -> !otel ? "the OpenTelemetry agent was not loaded" : ours ? "our agent was loaded" : null;
+    };
+  }
+
+  /**
+   * Round {@code round}'s order: rotated each round and reversed every other cycle of three, so no variant
+   * always runs first, or always right after the same other one.
+   */
+  static List<Variant> order(int round) {
+    List<Variant> order = new ArrayList<>(List.of(values()));
+    java.util.Collections.rotate(order, -(round % order.size()));
+    if ((round / order.size()) % 2 == 1) {
+      java.util.Collections.reverse(order);
+    }
+    return order;
+  }
+}
