@@ -2,8 +2,7 @@ package io.otelauto.patchers.jdkhttpserver;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsExchange;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.semconv.ClientAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
 import io.opentelemetry.semconv.NetworkAttributes;
@@ -32,34 +31,36 @@ final class ExchangeAttributes {
     return (OTHER_METHOD.equals(method) ? "HTTP" : method) + " " + exchange.getHttpContext().getPath();
   }
 
-  static Attributes onStart(HttpExchange exchange) {
-    AttributesBuilder attributes = Attributes.builder();
+  /**
+   * Sets the attributes known at the start straight on the span builder (no intermediate Attributes: that
+   * would be built, sorted and copied again on every request).
+   */
+  static void onStart(HttpExchange exchange, SpanBuilder attributes) {
     String method = method(exchange);
-    attributes.put(HttpAttributes.HTTP_REQUEST_METHOD, method);
+    attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, method);
     if (OTHER_METHOD.equals(method)) {
-      attributes.put(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, exchange.getRequestMethod());
+      attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, exchange.getRequestMethod());
     }
-    attributes.put(HttpAttributes.HTTP_ROUTE, exchange.getHttpContext().getPath());
+    attributes.setAttribute(HttpAttributes.HTTP_ROUTE, exchange.getHttpContext().getPath());
     URI uri = exchange.getRequestURI();
-    attributes.put(UrlAttributes.URL_PATH, uri.getRawPath());
+    attributes.setAttribute(UrlAttributes.URL_PATH, uri.getRawPath());
     if (uri.getRawQuery() != null) {
-      attributes.put(UrlAttributes.URL_QUERY, redactQuery(uri.getRawQuery()));
+      attributes.setAttribute(UrlAttributes.URL_QUERY, redactQuery(uri.getRawQuery()));
     }
-    attributes.put(UrlAttributes.URL_SCHEME, exchange instanceof HttpsExchange ? "https" : "http");
+    attributes.setAttribute(UrlAttributes.URL_SCHEME, exchange instanceof HttpsExchange ? "https" : "http");
     putServerAddress(attributes, exchange);
     InetSocketAddress client = exchange.getRemoteAddress();
     if (client != null && client.getAddress() != null) {
-      attributes.put(ClientAttributes.CLIENT_ADDRESS, client.getAddress().getHostAddress());
+      attributes.setAttribute(ClientAttributes.CLIENT_ADDRESS, client.getAddress().getHostAddress());
     }
     String protocol = exchange.getProtocol();
     if (protocol != null && protocol.startsWith("HTTP/")) {
-      attributes.put(NetworkAttributes.NETWORK_PROTOCOL_VERSION, protocol.substring("HTTP/".length()));
+      attributes.setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, protocol.substring("HTTP/".length()));
     }
     String userAgent = exchange.getRequestHeaders().getFirst("User-Agent");
     if (userAgent != null) {
-      attributes.put(UserAgentAttributes.USER_AGENT_ORIGINAL, userAgent);
+      attributes.setAttribute(UserAgentAttributes.USER_AGENT_ORIGINAL, userAgent);
     }
-    return attributes.build();
   }
 
   static String method(HttpExchange exchange) {
@@ -68,15 +69,15 @@ final class ExchangeAttributes {
   }
 
   /** server.address/port from the Host header, as the client addressed us; else the local socket. */
-  private static void putServerAddress(AttributesBuilder attributes, HttpExchange exchange) {
+  private static void putServerAddress(SpanBuilder attributes, HttpExchange exchange) {
     String host = exchange.getRequestHeaders().getFirst("Host");
     if (host != null && !host.isBlank()) {
       int portSeparator = host.lastIndexOf(':');
       boolean hasPort = portSeparator > host.lastIndexOf(']');
-      attributes.put(ServerAttributes.SERVER_ADDRESS, hasPort ? host.substring(0, portSeparator) : host);
+      attributes.setAttribute(ServerAttributes.SERVER_ADDRESS, hasPort ? host.substring(0, portSeparator) : host);
       if (hasPort) {
         try {
-          attributes.put(ServerAttributes.SERVER_PORT, Long.parseLong(host.substring(portSeparator + 1)));
+          attributes.setAttribute(ServerAttributes.SERVER_PORT, Long.parseLong(host.substring(portSeparator + 1)));
         } catch (NumberFormatException e) {
           // A malformed Host header: the address is still worth keeping.
         }
@@ -85,8 +86,8 @@ final class ExchangeAttributes {
     }
     InetSocketAddress local = exchange.getLocalAddress();
     if (local != null) {
-      attributes.put(ServerAttributes.SERVER_ADDRESS, local.getHostString());
-      attributes.put(ServerAttributes.SERVER_PORT, (long) local.getPort());
+      attributes.setAttribute(ServerAttributes.SERVER_ADDRESS, local.getHostString());
+      attributes.setAttribute(ServerAttributes.SERVER_PORT, (long) local.getPort());
     }
   }
 

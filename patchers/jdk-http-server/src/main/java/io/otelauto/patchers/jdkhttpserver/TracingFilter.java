@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -38,11 +39,11 @@ final class TracingFilter extends Filter {
     Scope scope = null;
     try {
       Context parent = propagator.extract(Context.root(), exchange, ExchangeHeadersGetter.INSTANCE);
-      span = tracer.spanBuilder(ExchangeAttributes.spanName(exchange))
+      SpanBuilder builder = tracer.spanBuilder(ExchangeAttributes.spanName(exchange))
           .setSpanKind(SpanKind.SERVER)
-          .setParent(parent)
-          .setAllAttributes(ExchangeAttributes.onStart(exchange))
-          .startSpan();
+          .setParent(parent);
+      ExchangeAttributes.onStart(exchange, builder);
+      span = builder.startSpan();
       scope = parent.with(span).makeCurrent();
     } catch (RuntimeException | LinkageError e) {
       log.errorOnce("jdk-http-server.start", "Could not start the SERVER span; the request goes on untraced", e);
