@@ -1,6 +1,5 @@
 package io.otelauto.bootstrap;
 
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import io.opentelemetry.api.OpenTelemetry;
@@ -40,14 +39,18 @@ public final class DefaultPatchContext implements PatchContext {
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
         // Byte Buddy ignores boot and platform classes by default; JDK modules (jdk.httpserver,
-        // java.net.http) are what we patch, so only our own and Byte Buddy's classes are ignored.
+        // java.net.http) are what we patch, so only our own and Byte Buddy's classes are ignored. By name
+        // only: a matcher on modifiers (isSynthetic) would make every patcher parse every loaded class.
         .ignore(nameStartsWith("net.bytebuddy.")
             .or(nameStartsWith("io.otelauto.bootstrap."))
-            .or(nameStartsWith("io.otelauto.patchers."))
-            .or(isSynthetic()))
+            .or(nameStartsWith("io.otelauto.patchers.")))
         // Advice inlined into a class of a named module (jdk.httpserver) calls Hooks on the boot class path:
         // the module must read the boot loader's unnamed module.
         .assureReadEdgeTo(instrumentation, Hooks.class)
+        // Describe classes, loaded ones included, from their class files, never by reflection: reflection
+        // on a loaded class loads the types in its signatures, and activation may run while one of those is
+        // being defined (a trigger class), which the JVM would then see defined twice.
+        .with(AgentBuilder.DescriptionStrategy.Default.POOL_ONLY)
         .with(new FailureListener(log));
   }
 

@@ -1,0 +1,36 @@
+package io.otelauto.examples.jdbc;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** One span as the agent's console exporter prints it (from examples/end-to-end-tests). */
+record ConsoleSpan(String name, String kind, String traceId, String spanId, String parentSpanId, String service,
+    String attributes) {
+  static final Pattern LINE = Pattern.compile("^span \"(?<name>[^\"]*)\" kind=(?<kind>\\w+) "
+      + "trace_id=(?<trace>[0-9a-f]{32}) span_id=(?<span>[0-9a-f]{16}) parent_span_id=(?<parent>[0-9a-f]{16}|-) "
+      + "start=\\S+ duration=[0-9.]+ms service=(?<service>\\S+) attributes=(?<attributes>\\{.*})$");
+
+  static boolean isSpan(String line) {
+    return LINE.matcher(line).matches();
+  }
+
+  static Optional<ConsoleSpan> parse(String line) {
+    Matcher m = LINE.matcher(line);
+    if (!m.matches()) {
+      return Optional.empty();
+    }
+    return Optional.of(new ConsoleSpan(m.group("name"), m.group("kind"), m.group("trace"), m.group("span"),
+        m.group("parent"), m.group("service"), m.group("attributes")));
+  }
+
+  static List<ConsoleSpan> all(List<String> lines) {
+    return lines.stream().flatMap(l -> parse(l).stream()).toList();
+  }
+
+  static ConsoleSpan named(List<ConsoleSpan> spans, String name) {
+    return spans.stream().filter(s -> s.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no span " + name + " in " + spans));
+  }
+}
