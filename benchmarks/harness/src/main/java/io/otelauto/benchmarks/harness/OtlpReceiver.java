@@ -17,8 +17,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * An OTLP/HTTP receiver on 127.0.0.1 that only counts: {@code POST /v1/traces} bodies
  * (ExportTraceServiceRequest, protobuf, gzip or not) are decoded just enough to count spans per
- * instrumentation scope; {@code /v1/metrics} and {@code /v1/logs} are answered and counted. Every request is
- * answered 200 with an empty (valid) export response, at once.
+ * instrumentation scope, and SERVER spans apart; {@code /v1/metrics} and {@code /v1/logs} are answered and
+ * counted. Every request is answered 200 with an empty (valid) export response, at once.
  */
 final class OtlpReceiver implements AutoCloseable {
   private final HttpServer server;
@@ -28,6 +28,7 @@ final class OtlpReceiver implements AutoCloseable {
     return thread;
   });
   private final LongAdder spans = new LongAdder();
+  private final LongAdder serverSpans = new LongAdder();
   private final LongAdder traceRequests = new LongAdder();
   private final LongAdder otherRequests = new LongAdder();
   private final LongAdder badBodies = new LongAdder();
@@ -50,6 +51,7 @@ final class OtlpReceiver implements AutoCloseable {
 
   void reset() {
     spans.reset();
+    serverSpans.reset();
     traceRequests.reset();
     otherRequests.reset();
     badBodies.reset();
@@ -58,6 +60,11 @@ final class OtlpReceiver implements AutoCloseable {
 
   long spans() {
     return spans.sum();
+  }
+
+  /** SERVER spans only: one per request served, whatever else an agent may trace. */
+  long serverSpans() {
+    return serverSpans.sum();
   }
 
   long traceRequests() {
@@ -155,14 +162,27 @@ final class OtlpReceiver implements AutoCloseable {
           }
         }
       } else if (scopeSpans.field() == 2 && scopeSpans.wireType() == 2) {
-        scopeSpans.skip();
         count++;
+        if (isServerSpan(scopeSpans.message())) {
+          serverSpans.increment();
+        }
       } else {
         scopeSpans.skip();
       }
     }
     spans.add(count);
     spansByScope.computeIfAbsent(scope.isEmpty() ? "(unnamed)" : scope, k -> new LongAdder()).add(count);
+  }
+
+  // Span { ...; SpanKind kind = 6; ... }, SPAN_KIND_SERVER = 2
+  private static boolean isServerSpan(Protobuf span) {
+    while (span.next()) {
+      if (span.field() == 6 && span.wireType() == 0) {
+        return span.varintValue() == 2;
+      }
+      span.skip();
+    }
+    return false;
   }
 
   @Override
@@ -232,6 +252,10 @@ final class OtlpReceiver implements AutoCloseable {
       if (position > limit) {
         throw new IllegalArgumentException("truncated protobuf");
       }
+    }
+
+    long varintValue() {
+      return varint();
     }
 
     private long varint() {

@@ -67,7 +67,7 @@ final class Proc {
     Path timeFile = null;
     if (underTime) {
       timeFile = Files.createTempFile(log.getParent(), "time", ".txt");
-      full.addAll(List.of(GNU_TIME.toString(), "-f", "%M", "-o", timeFile.toString()));
+      full.addAll(List.of(GNU_TIME.toString(), "-f", "%M %U %S", "-o", timeFile.toString()));
     }
     full.addAll(command);
     ProcessBuilder builder = new ProcessBuilder(full)
@@ -115,24 +115,30 @@ final class Proc {
     LIVE.remove(process);
   }
 
-  /** Peak RSS in KiB from GNU time (after the process ended), or -1. */
-  long peakRssKib() {
+  /** GNU time's account of the finished process: peak RSS (KiB) and CPU seconds (user + system). */
+  record Usage(long peakRssKib, double cpuSeconds) {
+    static final Usage NONE = new Usage(-1, Double.NaN);
+  }
+
+  /** What GNU time wrote once the process ended ({@link Usage#NONE} without GNU time). */
+  Usage usage() {
     if (timeFile == null) {
-      return -1;
+      return Usage.NONE;
     }
     try {
       List<String> lines = Files.readAllLines(timeFile);
       Files.deleteIfExists(timeFile);
+      // "Command exited with non-zero status N" or "Command terminated by signal N" may come first.
       for (int i = lines.size() - 1; i >= 0; i--) {
-        String line = lines.get(i).trim();
-        if (line.matches("\\d+")) {
-          return Long.parseLong(line);
+        String[] fields = lines.get(i).trim().split("\\s+");
+        if (fields.length == 3 && fields[0].matches("\\d+")) {
+          return new Usage(Long.parseLong(fields[0]), Double.parseDouble(fields[1]) + Double.parseDouble(fields[2]));
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // no figure then
     }
-    return -1;
+    return Usage.NONE;
   }
 
   String output() {
@@ -155,6 +161,25 @@ final class Proc {
       // gone, or not Linux
     }
     return -1;
+  }
+
+  /**
+   * CPU seconds the machine spent, all processors together, outside this harness's own JVM: busy time from
+   * /proc/stat (user, nice, system, irq, softirq, steal) minus this JVM's CPU time. Read before and after a
+   * run, the difference less the run's own CPU time is what something else took meanwhile.
+   */
+  static double machineCpuSecondsBesidesHarness() {
+    try {
+      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+        busy += Long.parseLong(fields[i]);
+      }
+      double harness = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+      return busy / 100.0 - harness; // USER_HZ is 100 on Linux
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   static int freeLoopbackPort() throws IOException {

@@ -9,6 +9,9 @@ final class Run {
   String note = "";
   double wallMs = Double.NaN;
   long peakRssKib = -1;
+  double cpuSeconds = Double.NaN;
+  /** CPU seconds something else on the machine used during the run (neither the run nor the harness). */
+  double foreignCpuSeconds = Double.NaN;
   long healthyRssKib = -1;
   double requestsPerSecond = Double.NaN;
   long measuredRequests = -1;
@@ -27,18 +30,34 @@ final class Run {
     note = note.isEmpty() ? why : note + "; " + why;
   }
 
+  /** Spans delivered / requests served; not a figure of the plain JVM, which makes no spans. */
   double delivered() {
-    return handled > 0 && spans >= 0 ? (double) spans / handled : Double.NaN;
+    return variant != Variant.PLAIN && handled > 0 && spans >= 0 ? (double) spans / handled : Double.NaN;
+  }
+
+  /**
+   * Whether something else took more than a quarter of one processor, on average, during the run (and more
+   * than the 10 ms granularity of /proc/stat can blur).
+   */
+  boolean busyMachine() {
+    return foreignCpuSeconds > Math.max(0.25 * wallMs / 1000, 0.1);
+  }
+
+  void usage(Proc.Usage usage) {
+    if (usage.peakRssKib() >= 0) {
+      peakRssKib = usage.peakRssKib();
+    }
+    cpuSeconds = usage.cpuSeconds();
   }
 
   static String csvHeader() {
-    return "scenario,variant,round,ok,wall_ms,peak_rss_kib,healthy_rss_kib,requests_per_s,measured_requests,"
+    return "scenario,variant,round,ok,wall_ms,peak_rss_kib,cpu_s,foreign_cpu_s,healthy_rss_kib,requests_per_s,measured_requests,"
         + "load_errors,requests_served,spans_delivered,delivered_fraction,note";
   }
 
   String csv() {
     return String.join(",", scenario, variant.id, Integer.toString(round), Boolean.toString(ok),
-        num(wallMs), Long.toString(peakRssKib), Long.toString(healthyRssKib), num(requestsPerSecond),
+        num(wallMs), Long.toString(peakRssKib), num(cpuSeconds), num(foreignCpuSeconds), Long.toString(healthyRssKib), num(requestsPerSecond),
         Long.toString(measuredRequests), Long.toString(loadErrors), Long.toString(handled), Long.toString(spans),
         num(delivered()), '"' + note.replace('"', '\'') + '"');
   }

@@ -1,0 +1,419 @@
+package io.otelauto.benchmarks.harness;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The end-to-end harness (scripts/bench runs it): three scenarios, each run as plain / otel-auto-instrument /
+ * OpenTelemetry agent, interleaved round by round, on loopback only, every wait and every load bounded.
+ *
+ * <ol>
+ *   <li>{@code trivial}: a program whose main prints a line: wall time to exit, peak RSS.
+ *   <li>{@code zipkin}: the Zipkin server (Spring Boot 3 + Armeria, from Maven Central): wall time from exec to
+ *       the first 200 of {@code GET /health}, peak RSS (stopped with SIGTERM right after).
+ *   <li>{@code http}: the JDK HTTP server answering a small GET at saturation (wrk, keep-alive), spans exported
+ *       over OTLP/HTTP to a counting receiver in this JVM: requests/s, spans delivered / requests served.
+ * </ol>
+ *
+ * Writes results.csv (every run), summary.md (the tables) and performance-end-to-end.png into --out, and,
+ * with --docs, the chart into docs/ and the generated block of docs/performance.md.
+ */
+public final class Bench {
+  final Map<String, String> options;
+  final Path root;
+  final Path javaHome;
+  final Path java;
+  final Path launcher;
+  final Path otelAgent;
+  final Path zipkin;
+  final Path out;
+  final Path logs;
+  long deadlineNanos;
+  final boolean gnuTime;
+  final List<Run> runs = new ArrayList<>();
+  final List<String> notes = new ArrayList<>();
+  final Map<Variant, Map<String, Long>> scopes = new LinkedHashMap<>();
+  String loadTool = "";
+  double backgroundLoad = Double.NaN;
+
+  private Bench(Map<String, String> options) {
+    this.options = options;
+    root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
+    javaHome = Path.of(options.getOrDefault("java-home", System.getProperty("java.home")));
+    java = javaHome.resolve("bin/java");
+    launcher = root.resolve("scripts/otel-auto-instrument");
+    otelAgent = Path.of(required(options, "otel-agent")).toAbsolutePath();
+    zipkin = options.containsKey("zipkin") ? Path.of(options.get("zipkin")).toAbsolutePath() : null;
+    out = Path.of(options.getOrDefault("out", root.resolve("benchmarks/target").toString())).toAbsolutePath();
+    logs = out.resolve("logs");
+    deadlineNanos = System.nanoTime() + (long) (intOption("budget-seconds", 840) * 1e9);
+    gnuTime = Proc.gnuTimeAvailable();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + args[i]);
+      }
+      String key = args[i].substring(2);
+      String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true";
+      options.put(key, value);
+    }
+    new Bench(options).run();
+  }
+
+  private void run() throws Exception {
+    Files.createDirectories(logs);
+    try (var old = Files.list(logs)) {
+      for (Path file : old.toList()) {
+        Files.deleteIfExists(file);
+      }
+    }
+    Set<String> skip = new TreeSet<>(List.of(options.getOrDefault("skip", "").split(",")));
+    if (!gnuTime) {
+      note("GNU time (/usr/bin/time) not found: peak RSS is VmHWM sampled from /proc, which can miss the very end "
+          + "of a short program (apt-get install time)");
+    }
+    // Other work on the machine skews every figure: wait a while (bounded) for it to calm down, and say so.
+    long waitUntil = System.nanoTime() + (long) (intOption("wait-idle-seconds", 0) * 1e9);
+    while (true) {
+      double before = Proc.machineCpuSecondsBesidesHarness();
+      Thread.sleep(2_000);
+      backgroundLoad = (Proc.machineCpuSecondsBesidesHarness() - before) / 2;
+      log(String.format(Locale.ROOT, "background load: %.2f of %d processors busy with other work", backgroundLoad,
+          Runtime.getRuntime().availableProcessors()));
+      if (backgroundLoad <= 0.2 || System.nanoTime() >= waitUntil) {
+        break;
+      }
+      log("  waiting for the machine to be idle (at most until --wait-idle-seconds runs out)");
+      Thread.sleep(3_000);
+    }
+    deadlineNanos = System.nanoTime() + (long) (intOption("budget-seconds", 840) * 1e9);
+    if (backgroundLoad > 0.2) {
+      note(String.format(Locale.ROOT, "the machine was not idle: %.2f processors were busy with other work in the "
+          + "2 s before the runs began", backgroundLoad));
+    }
+    try (OtlpReceiver receiver = new OtlpReceiver()) {
+      log("OTLP receiver on " + receiver.endpoint() + "; JDK " + javaHome + "; logs in " + logs);
+      if (!skip.contains("trivial")) {
+        trivial(receiver);
+      }
+      if (!skip.contains("zipkin")) {
+        if (zipkin == null || !Files.isRegularFile(zipkin)) {
+          note("zipkin: skipped, no --zipkin jar");
+        } else {
+          zipkin(receiver);
+        }
+      }
+      if (!skip.contains("http")) {
+        http(receiver);
+      }
+    }
+    Report report = new Report(this);
+    report.write();
+  }
+
+  // ---------------------------------------------------------------- scenario 1: the trivial program
+
+  private void trivial(OtlpReceiver receiver) throws Exception {
+    int rounds = intOption("rounds-trivial", 10);
+    List<String> args = List.of("-cp", harnessJar(), Hello.class.getName());
+    log("trivial program: 1 warm-up round + " + rounds + " rounds");
+    for (int round = -1; round < rounds && inBudget("trivial", round); round++) {
+      for (Variant variant : Variant.order(Math.max(round, 0))) {
+        Run run = new Run("trivial", variant, round + 1);
+        double machineBefore = Proc.machineCpuSecondsBesidesHarness();
+        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, args), env(receiver, "bench-trivial"),
+            logs.resolve("trivial-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
+        long hwm = -1;
+        while (!proc.waitFor(gnuTime ? 60_000 : 5)) {
+          if (System.nanoTime() - proc.startNanos > 60e9) {
+            proc.kill();
+            run.fail("did not exit within 60 s");
+            break;
+          }
+          hwm = Math.max(hwm, Proc.vmHwmKib(proc.program()));
+        }
+        run.wallMs = (System.nanoTime() - proc.startNanos) / 1e6;
+        run.peakRssKib = hwm;
+        run.usage(proc.usage());
+        run.foreignCpuSeconds = Proc.machineCpuSecondsBesidesHarness() - machineBefore - run.cpuSeconds;
+        proc.forget();
+        String output = proc.output();
+        if (run.ok && proc.process.exitValue() != 0) {
+          run.fail("exit status " + proc.process.exitValue());
+        }
+        if (!output.contains("hello from a trivial program")) {
+          run.fail("the program's line is missing");
+        }
+        check(run, variant.checkOutput(output));
+        if (round >= 0) {
+          record(run, String.format(Locale.ROOT, "%6.0f ms %6.1f MiB %6.2f s CPU", run.wallMs, run.peakRssKib / 1024.0,
+              run.cpuSeconds));
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- scenario 2: Zipkin to its first healthy response
+
+  private void zipkin(OtlpReceiver receiver) throws Exception {
+    int rounds = intOption("rounds-zipkin", 5);
+    log("Zipkin server " + options.getOrDefault("zipkin-version", "") + ": " + rounds + " rounds");
+    for (int round = 0; round < rounds && inBudget("zipkin", round); round++) {
+      for (Variant variant : Variant.order(round)) {
+        int port = Proc.freeLoopbackPort();
+        List<String> args = List.of("-jar", zipkin.toString(),
+            "--armeria.ports[0].port=" + port, "--armeria.ports[0].ip=127.0.0.1",
+            "--armeria.ports[0].protocols[0]=http");
+        Run run = new Run("zipkin", variant, round + 1);
+        double machineBefore = Proc.machineCpuSecondsBesidesHarness();
+        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, args), env(receiver, "bench-zipkin"),
+            logs.resolve("zipkin-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
+        long deadline = proc.startNanos + 120_000_000_000L;
+        int status = -1;
+        long hwm = -1;
+        while (System.nanoTime() < deadline && proc.process.isAlive()) {
+          status = Proc.httpStatus(port, "/health");
+          if (status == 200) {
+            break;
+          }
+          hwm = Math.max(hwm, Proc.vmHwmKib(proc.program()));
+          Thread.sleep(20);
+        }
+        run.wallMs = (System.nanoTime() - proc.startNanos) / 1e6;
+        run.healthyRssKib = Math.max(hwm, Proc.vmHwmKib(proc.program()));
+        if (status != 200) {
+          run.fail(proc.process.isAlive() ? "no healthy response within 120 s" : "exited before answering");
+        }
+        proc.stop(30_000);
+        run.peakRssKib = run.healthyRssKib;
+        run.usage(proc.usage());
+        run.foreignCpuSeconds = Proc.machineCpuSecondsBesidesHarness() - machineBefore - run.cpuSeconds;
+        proc.forget();
+        check(run, variant.checkOutput(proc.output()));
+        record(run, String.format(Locale.ROOT, "%6.2f s  %6.1f MiB %6.2f s CPU", run.wallMs / 1000,
+            run.peakRssKib / 1024.0, run.cpuSeconds));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- scenario 3: the JDK HTTP server at saturation
+
+  private void http(OtlpReceiver receiver) throws Exception {
+    int rounds = intOption("rounds-http", 3);
+    int warmup = intOption("warmup-seconds", 5);
+    int seconds = intOption("load-seconds", 15);
+    int connections = intOption("connections", 16);
+    int threads = intOption("server-threads", 4);
+    String wrk = options.getOrDefault("wrk", "none");
+    boolean useWrk = !wrk.equals("none") && Files.isExecutable(Path.of(wrk));
+    loadTool = useWrk
+        ? "wrk -t2 -c" + connections + " -d" + seconds + "s (keep-alive), after a " + warmup + " s warm-up"
+        : "the harness's Java load generator, " + connections + " keep-alive connections, " + seconds
+            + " s, after a " + warmup + " s warm-up";
+    if (!useWrk) {
+      note("wrk not found: the load came from the Java load generator (slower than wrk; install wrk: apt-get install wrk)");
+    }
+    log("JDK HTTP server at saturation: " + rounds + " rounds; " + loadTool);
+    for (int round = 0; round < rounds && inBudget("http", round); round++) {
+      for (Variant variant : Variant.order(round)) {
+        Run run = new Run("http", variant, round + 1);
+        int port = Proc.freeLoopbackPort();
+        receiver.reset();
+        List<String> args = List.of("-Dsun.net.httpserver.nodelay=true", "-cp", harnessJar(),
+            HelloServer.class.getName(), Integer.toString(port), Integer.toString(threads),
+            Integer.toString(warmup + seconds + 180));
+        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, args), env(receiver, "bench-http-server"),
+            logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
+        long deadline = proc.startNanos + 60_000_000_000L;
+        while (System.nanoTime() < deadline && proc.process.isAlive() && !Proc.accepts(port)) {
+          Thread.sleep(20);
+        }
+        if (!Proc.accepts(port)) {
+          proc.kill();
+          proc.forget();
+          run.fail("the server did not listen within 60 s");
+          record(run, "");
+          continue;
+        }
+        String url = "http://127.0.0.1:" + port + "/hello";
+        if (warmup > 0) {
+          load(useWrk, wrk, url, port, connections, warmup, logs.resolve("http-" + variant.id + "-r" + (round + 1) + "-warmup.wrk"));
+        }
+        LoadGenerator.Result result =
+            load(useWrk, wrk, url, port, connections, seconds, logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".wrk"));
+        run.requestsPerSecond = result.requestsPerSecond();
+        run.measuredRequests = result.requests();
+        run.loadErrors = result.errors();
+        run.healthyRssKib = Proc.vmHwmKib(proc.program());
+        proc.stop(30_000);
+        run.peakRssKib = run.healthyRssKib;
+        run.usage(proc.usage());
+        proc.forget();
+        // After the exit the exporter has flushed what it will ever send; let the receiver finish counting.
+        receiver.awaitQuiet(500, 15_000);
+        run.spans = receiver.serverSpans();
+        String output = proc.output();
+        Matcher handled = Pattern.compile("handled=(\\d+)").matcher(output);
+        run.handled = handled.find() ? Long.parseLong(handled.group(1)) : -1;
+        if (run.handled <= 0) {
+          run.fail("the server did not report the requests it served");
+        }
+        if (result.requests() <= 0) {
+          run.fail("no request completed");
+        }
+        if (receiver.badBodies() > 0) {
+          run.fail(receiver.badBodies() + " OTLP bodies could not be decoded");
+        }
+        if (variant != Variant.PLAIN && run.spans == 0) {
+          run.fail("no span was delivered");
+        }
+        check(run, variant.checkOutput(output));
+        scopes.merge(variant, receiver.spansByScope(), (a, b) -> {
+          Map<String, Long> sum = new LinkedHashMap<>(a);
+          b.forEach((k, v) -> sum.merge(k, v, Long::sum));
+          return sum;
+        });
+        record(run, String.format(Locale.ROOT, "%8.0f req/s  %d served, %d SERVER spans%s%s", run.requestsPerSecond,
+            run.handled, run.spans, variant == Variant.PLAIN ? "" : " (" + Report.pct(run.delivered()) + ")",
+            run.loadErrors > 0 ? ", " + run.loadErrors + " load errors" : ""));
+      }
+    }
+  }
+
+  private LoadGenerator.Result load(boolean useWrk, String wrk, String url, int port, int connections, int seconds,
+      Path log) throws Exception {
+    if (!useWrk) {
+      return LoadGenerator.run(port, "/hello", connections, seconds, 50_000_000L);
+    }
+    List<String> command = List.of(wrk, "-t2", "-c" + connections, "-d" + seconds + "s", "--timeout", "2s", url);
+    Map<String, String> env = new HashMap<>(System.getenv());
+    Proc proc = Proc.start(command, env, log, false);
+    if (!proc.waitFor((seconds + 30) * 1000L)) {
+      proc.kill();
+    }
+    proc.forget();
+    String output = proc.output();
+    Matcher total = Pattern.compile("(\\d+) requests in ([0-9.]+)(ms|s|m)").matcher(output);
+    if (!total.find()) {
+      throw new IllegalStateException("could not read wrk's output:\n" + output);
+    }
+    long requests = Long.parseLong(total.group(1));
+    double elapsed = Double.parseDouble(total.group(2))
+        * switch (total.group(3)) { case "ms" -> 0.001; case "m" -> 60.0; default -> 1.0; };
+    long errors = 0;
+    Matcher socket = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+        .matcher(output);
+    if (socket.find()) {
+      for (int i = 1; i <= 4; i++) {
+        errors += Long.parseLong(socket.group(i));
+      }
+    }
+    Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(output);
+    if (non2xx.find()) {
+      errors += Long.parseLong(non2xx.group(1));
+    }
+    Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(output);
+    double perSecond = rps.find() ? Double.parseDouble(rps.group(1)) : requests / elapsed;
+    return new LoadGenerator.Result(requests, errors, requests / perSecond);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * The same environment for all three variants (the plain JVM ignores it): traces over OTLP/HTTP to the
+   * receiver, no metrics, no logs; nothing inherited that loads an agent.
+   */
+  private Map<String, String> env(OtlpReceiver receiver, String service) {
+    Map<String, String> env = new HashMap<>();
+    System.getenv().forEach((key, value) -> {
+      if (!key.startsWith("OTEL_") && !key.equals("JAVA_TOOL_OPTIONS") && !key.equals("JDK_JAVA_OPTIONS")
+          && !key.equals("_JAVA_OPTIONS") && !key.equals("JAVA_HOME")) {
+        env.put(key, value);
+      }
+    });
+    env.put("JAVA_HOME", javaHome.toString());
+    env.put("PATH", javaHome.resolve("bin") + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+    env.put("OTEL_SERVICE_NAME", service);
+    env.put("OTEL_TRACES_EXPORTER", "otlp");
+    env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+    env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
+    env.put("OTEL_METRICS_EXPORTER", "none");
+    env.put("OTEL_LOGS_EXPORTER", "none");
+    return env;
+  }
+
+  String harnessJar() {
+    try {
+      return Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private boolean inBudget(String scenario, int round) {
+    if (System.nanoTime() < deadlineNanos) {
+      return true;
+    }
+    note(scenario + ": time budget reached, stopped after " + Math.max(round, 0) + " rounds");
+    return false;
+  }
+
+  private void check(Run run, String problem) {
+    if (problem != null) {
+      run.fail(problem);
+    }
+  }
+
+  private void record(Run run, String figures) {
+    runs.add(run);
+    log(String.format(Locale.ROOT, "  %-8s round %d  %-22s %s%s%s", run.scenario, run.round, run.variant.label,
+        figures, run.busyMachine() ? String.format(Locale.ROOT, "  (busy machine: %.1f CPU s used by other processes)",
+            run.foreignCpuSeconds) : "",
+        run.ok ? "" : "  INVALID: " + run.note + " (see " + logs + ")"));
+  }
+
+  void note(String note) {
+    notes.add(note);
+    log("note: " + note);
+  }
+
+  int intOption(String name, int fallback) {
+    return Integer.parseInt(options.getOrDefault(name, Integer.toString(fallback)));
+  }
+
+  static void log(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+
+  private static String required(Map<String, String> options, String name) {
+    String value = options.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException("--" + name + " is required");
+    }
+    return value;
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}
