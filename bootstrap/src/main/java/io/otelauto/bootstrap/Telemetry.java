@@ -19,12 +19,17 @@ import java.util.Map;
  * (the agent makes none yet).
  */
 final class Telemetry {
-  private static final Map<String, String> DEFAULTS = Map.of(
-      "otel.traces.exporter", "console",
+  private static final Map<String, String> DEFAULTS = Map.ofEntries(
+      Map.entry("otel.traces.exporter", "console"),
       // The specification's default (the SDK's own default is still grpc).
-      "otel.exporter.otlp.protocol", "http/protobuf",
-      "otel.metrics.exporter", "none",
-      "otel.logs.exporter", "none");
+      Map.entry("otel.exporter.otlp.protocol", "http/protobuf"),
+      Map.entry("otel.metrics.exporter", "none"),
+      // Batches big enough that a saturated server's spans fit in few exports, sent often, with a queue
+      // that absorbs bursts (bounded: 16384 spans). The SDK's defaults (512, 5 s, 2048) drop spans at load.
+      Map.entry("otel.bsp.max.export.batch.size", "2048"),
+      Map.entry("otel.bsp.schedule.delay", "200"),
+      Map.entry("otel.bsp.max.queue.size", "16384"),
+      Map.entry("otel.logs.exporter", "none"));
 
   private Telemetry() {}
 
