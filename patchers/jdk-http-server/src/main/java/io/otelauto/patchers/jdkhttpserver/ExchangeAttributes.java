@@ -9,26 +9,19 @@ import io.opentelemetry.semconv.NetworkAttributes;
 import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.UrlAttributes;
 import io.opentelemetry.semconv.UserAgentAttributes;
+import io.otelauto.patchers.api.HttpConventions;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.Set;
-import java.util.StringJoiner;
 
 /** An exchange's span name and its attributes under the stable HTTP server semantic conventions. */
 final class ExchangeAttributes {
-  private static final Set<String> KNOWN_METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
-  private static final String OTHER_METHOD = "_OTHER";
-  // Query parameters whose values are credentials (semantic conventions, url.query).
-  private static final Set<String> SENSITIVE_QUERY_KEYS =
-      Set.of("AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature");
 
   private ExchangeAttributes() {}
 
   /** {@code METHOD route}, where the route is the context's path; {@code HTTP route} for unknown methods. */
   static String spanName(HttpExchange exchange) {
     String method = method(exchange);
-    return (OTHER_METHOD.equals(method) ? "HTTP" : method) + " " + exchange.getHttpContext().getPath();
+    return (HttpConventions.OTHER_METHOD.equals(method) ? "HTTP" : method) + " " + exchange.getHttpContext().getPath();
   }
 
   /**
@@ -38,14 +31,14 @@ final class ExchangeAttributes {
   static void onStart(HttpExchange exchange, SpanBuilder attributes) {
     String method = method(exchange);
     attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, method);
-    if (OTHER_METHOD.equals(method)) {
+    if (HttpConventions.OTHER_METHOD.equals(method)) {
       attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, exchange.getRequestMethod());
     }
     attributes.setAttribute(HttpAttributes.HTTP_ROUTE, exchange.getHttpContext().getPath());
     URI uri = exchange.getRequestURI();
     attributes.setAttribute(UrlAttributes.URL_PATH, uri.getRawPath());
     if (uri.getRawQuery() != null) {
-      attributes.setAttribute(UrlAttributes.URL_QUERY, redactQuery(uri.getRawQuery()));
+      attributes.setAttribute(UrlAttributes.URL_QUERY, HttpConventions.redactQuery(uri.getRawQuery()));
     }
     attributes.setAttribute(UrlAttributes.URL_SCHEME, exchange instanceof HttpsExchange ? "https" : "http");
     putServerAddress(attributes, exchange);
@@ -65,7 +58,7 @@ final class ExchangeAttributes {
 
   static String method(HttpExchange exchange) {
     String method = exchange.getRequestMethod();
-    return KNOWN_METHODS.contains(method) ? method : OTHER_METHOD;
+    return HttpConventions.isKnownMethod(method) ? method : HttpConventions.OTHER_METHOD;
   }
 
   /** server.address/port from the Host header, as the client addressed us; else the local socket. */
@@ -89,24 +82,5 @@ final class ExchangeAttributes {
       attributes.setAttribute(ServerAttributes.SERVER_ADDRESS, local.getHostString());
       attributes.setAttribute(ServerAttributes.SERVER_PORT, (long) local.getPort());
     }
-  }
-
-  /** Replaces the values of credential parameters by {@code REDACTED}; most queries pass untouched. */
-  static String redactQuery(String query) {
-    boolean suspicious = false;
-    for (String key : SENSITIVE_QUERY_KEYS) {
-      suspicious |= query.contains(key);
-    }
-    if (!suspicious) {
-      return query;
-    }
-    StringJoiner out = new StringJoiner("&");
-    for (String pair : query.split("&", -1)) {
-      int equals = pair.indexOf('=');
-      out.add(equals > 0 && SENSITIVE_QUERY_KEYS.contains(pair.substring(0, equals))
-          ? pair.substring(0, equals + 1) + "REDACTED"
-          : pair);
-    }
-    return out.toString();
   }
 }

@@ -7,18 +7,12 @@ import io.opentelemetry.semconv.NetworkAttributes;
 import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.UrlAttributes;
 import java.net.HttpURLConnection;
+import io.otelauto.patchers.api.HttpConventions;
 import java.net.URL;
-import java.util.Set;
-import java.util.StringJoiner;
 
 /** A connection's span name and its attributes under the stable HTTP client semantic conventions. */
 final class ConnectionAttributes {
-  private static final Set<String> KNOWN_METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
-  private static final String OTHER_METHOD = "_OTHER";
   // Query parameters whose values are credentials (semantic conventions, url.full).
-  private static final Set<String> SENSITIVE_QUERY_KEYS =
-      Set.of("AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature");
 
   private ConnectionAttributes() {}
 
@@ -33,7 +27,7 @@ final class ConnectionAttributes {
 
   /** The method, or {@code HTTP} for a method outside the conventions' list. */
   static String spanName(String method) {
-    return KNOWN_METHODS.contains(method) ? method : "HTTP";
+    return HttpConventions.isKnownMethod(method) ? method : "HTTP";
   }
 
   static Attributes onStart(String method, URL url) {
@@ -53,10 +47,10 @@ final class ConnectionAttributes {
   }
 
   static void putMethod(AttributesBuilder attributes, String method) {
-    if (KNOWN_METHODS.contains(method)) {
+    if (HttpConventions.isKnownMethod(method)) {
       attributes.put(HttpAttributes.HTTP_REQUEST_METHOD, method);
     } else {
-      attributes.put(HttpAttributes.HTTP_REQUEST_METHOD, OTHER_METHOD);
+      attributes.put(HttpAttributes.HTTP_REQUEST_METHOD, HttpConventions.OTHER_METHOD);
       attributes.put(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, method);
     }
   }
@@ -65,13 +59,13 @@ final class ConnectionAttributes {
   static String fullUrl(URL url) {
     String userInfo = url.getUserInfo();
     String query = url.getQuery();
-    String redactedQuery = query == null ? null : redactQuery(query);
+    String redactedQuery = query == null ? null : HttpConventions.redactQuery(query);
     if (userInfo == null && (query == null || redactedQuery.equals(query))) {
       return url.toExternalForm();
     }
     StringBuilder full = new StringBuilder(url.getProtocol()).append("://");
     if (userInfo != null) {
-      full.append("REDACTED:REDACTED@");
+      full.append(HttpConventions.REDACTED).append(':').append(HttpConventions.REDACTED).append('@');
     }
     full.append(url.getHost());
     if (url.getPort() != -1) {
@@ -85,24 +79,5 @@ final class ConnectionAttributes {
       full.append('#').append(url.getRef());
     }
     return full.toString();
-  }
-
-  /** Replaces the values of credential parameters by {@code REDACTED}; most queries pass untouched. */
-  static String redactQuery(String query) {
-    boolean suspicious = false;
-    for (String key : SENSITIVE_QUERY_KEYS) {
-      suspicious |= query.contains(key);
-    }
-    if (!suspicious) {
-      return query;
-    }
-    StringJoiner out = new StringJoiner("&");
-    for (String pair : query.split("&", -1)) {
-      int equals = pair.indexOf('=');
-      out.add(equals > 0 && SENSITIVE_QUERY_KEYS.contains(pair.substring(0, equals))
-          ? pair.substring(0, equals + 1) + "REDACTED"
-          : pair);
-    }
-    return out.toString();
   }
 }
