@@ -3,7 +3,6 @@ package io.otelauto.examples.endtoend;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +30,18 @@ final class ExampleProcess implements AutoCloseable {
   }
 
   static ExampleProcess start(String name, Path jdk, List<String> command) throws IOException {
+    return start(name, jdk, command, Map.of());
+  }
+
+  /** Starts {@code command} with {@code jdk} first on the PATH, no inherited JAVA_TOOL_OPTIONS, plus {@code extra}. */
+  static ExampleProcess start(String name, Path jdk, List<String> command, Map<String, String> extra)
+      throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     Map<String, String> environment = builder.environment();
     environment.remove("JAVA_TOOL_OPTIONS");
     environment.put("JAVA_HOME", jdk.toString());
     environment.put("PATH", jdk.resolve("bin") + ":" + System.getenv("PATH"));
+    environment.putAll(extra);
     return new ExampleProcess(name, builder.start());
   }
 
@@ -49,7 +55,7 @@ final class ExampleProcess implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // The process was destroyed while its output was being read: the output ends here.
     } finally {
       synchronized (this) {
         ended = true;
