@@ -6,20 +6,13 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.impl.InstrumentationUtil;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
@@ -46,7 +39,6 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
@@ -55,7 +47,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -330,26 +321,7 @@ class JdkHttpClientPatcherTest {
   @Test
   void aFailureInsideThePatchIsLoggedOnceAndTheRequestGoesOnUntraced() throws Exception {
     patcher.unpatch();
-    TextMapPropagator broken = new TextMapPropagator() {
-      @Override
-      public Collection<String> fields() {
-        return List.of("traceparent");
-      }
-
-      @Override
-      public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
-        throw new IllegalStateException("broken propagator");
-      }
-
-      @Override
-      public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-        return context;
-      }
-    };
-    OpenTelemetry failing = OpenTelemetrySdk.builder()
-        .setTracerProvider(KIT.openTelemetry().getSdkTracerProvider())
-        .setPropagators(ContextPropagators.create(broken))
-        .build();
+    OpenTelemetry failing = KIT.openTelemetryWithBrokenPropagator();
     PrintStream originalErr = System.err;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<HttpResponse<String>> responses = new ArrayList<>();

@@ -14,12 +14,6 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.ClientAttributes;
 import io.opentelemetry.semconv.ErrorAttributes;
@@ -40,18 +34,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,7 +198,7 @@ class JdkHttpServerPatcherTest {
 
   @Test
   void httpsServer(@TempDir Path directory) throws Exception {
-    SSLContext ssl = selfSignedContext(directory);
+    SSLContext ssl = PatcherTestKit.selfSignedSslContext(directory);
     HttpsServer https = HttpsServer.create();
     https.setHttpsConfigurator(new HttpsConfigurator(ssl));
     server = start(https, "/secure", exchange -> respond(exchange, 200, "secret"));
@@ -227,24 +216,7 @@ class JdkHttpServerPatcherTest {
   @Test
   void aFailureInsideThePatchIsLoggedOnceAndTheRequestGoesOnUntraced() throws Exception {
     patcher.unpatch();
-    TextMapPropagator broken = new TextMapPropagator() {
-      @Override
-      public Collection<String> fields() {
-        return List.of();
-      }
-
-      @Override
-      public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {}
-
-      @Override
-      public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-        throw new IllegalStateException("broken propagator");
-      }
-    };
-    OpenTelemetry failing = OpenTelemetrySdk.builder()
-        .setTracerProvider(KIT.openTelemetry().getSdkTracerProvider())
-        .setPropagators(ContextPropagators.create(broken))
-        .build();
+    OpenTelemetry failing = KIT.openTelemetryWithBrokenPropagator();
     PrintStream originalErr = System.err;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<HttpResponse<String>> responses = new ArrayList<>();
@@ -351,28 +323,5 @@ class JdkHttpServerPatcherTest {
     return spans.stream()
         .filter(s -> Long.valueOf(status).equals(s.getAttributes().get(HttpAttributes.HTTP_RESPONSE_STATUS_CODE)))
         .findFirst().orElseThrow();
-  }
-
-  /** A throwaway certificate for 127.0.0.1, made by the JDK's own keytool. */
-  private static SSLContext selfSignedContext(Path directory) throws Exception {
-    Path keystore = directory.resolve("server.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
-        "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit")
-        .redirectErrorStream(true).start();
-    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(keytool.waitFor()).as(output).isZero();
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(keystore)) {
-      store.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(store, "changeit".toCharArray());
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-    return context;
   }
 }

@@ -12,13 +12,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.ExceptionAttributes;
@@ -39,21 +33,16 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -287,7 +276,7 @@ class JdkUrlConnectionPatcherTest {
 
   @Test
   void https(@TempDir Path directory) throws Exception {
-    SSLContext ssl = selfSignedContext(directory);
+    SSLContext ssl = PatcherTestKit.selfSignedSslContext(directory);
     HttpsServer https = HttpsServer.create();
     https.setHttpsConfigurator(new HttpsConfigurator(ssl));
     start(https);
@@ -339,26 +328,7 @@ class JdkUrlConnectionPatcherTest {
   @Test
   void aFailureInsideThePatchIsLoggedOnceAndTheRequestGoesOnUntraced() throws Exception {
     patcher.unpatch();
-    TextMapPropagator broken = new TextMapPropagator() {
-      @Override
-      public Collection<String> fields() {
-        return List.of("traceparent");
-      }
-
-      @Override
-      public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
-        throw new IllegalStateException("broken propagator");
-      }
-
-      @Override
-      public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-        return context;
-      }
-    };
-    OpenTelemetry failing = OpenTelemetrySdk.builder()
-        .setTracerProvider(KIT.openTelemetry().getSdkTracerProvider())
-        .setPropagators(ContextPropagators.create(broken))
-        .build();
+    OpenTelemetry failing = KIT.openTelemetryWithBrokenPropagator();
     PrintStream originalErr = System.err;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     String first;
@@ -447,28 +417,5 @@ class JdkUrlConnectionPatcherTest {
 
   private static String traceparentOf(SpanData span) {
     return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getSpanContext().getTraceFlags().asHex();
-  }
-
-  /** A throwaway certificate for 127.0.0.1, made by the JDK's own keytool. */
-  private static SSLContext selfSignedContext(Path directory) throws Exception {
-    Path keystore = directory.resolve("server.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
-        "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit")
-        .redirectErrorStream(true).start();
-    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(keytool.waitFor()).as(output).isZero();
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(keystore)) {
-      store.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(store, "changeit".toCharArray());
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-    return context;
   }
 }

@@ -2,7 +2,11 @@ package io.otelauto.patchers.testing;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -16,6 +20,11 @@ import io.otelauto.patchers.api.PatchContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +82,58 @@ public final class PatcherTestKit {
 
   public OpenTelemetrySdk openTelemetry() {
     return openTelemetry;
+  }
+
+  /**
+   * The kit's tracing with a propagator that throws on every extraction and injection: for tests that a
+   * failure inside a patch is logged once and leaves the program's call untouched.
+   */
+  public OpenTelemetry openTelemetryWithBrokenPropagator() {
+    TextMapPropagator broken = new TextMapPropagator() {
+      @Override
+      public Collection<String> fields() {
+        return List.of("traceparent");
+      }
+
+      @Override
+      public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
+        throw new IllegalStateException("broken propagator");
+      }
+
+      @Override
+      public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
+        throw new IllegalStateException("broken propagator");
+      }
+    };
+    return OpenTelemetrySdk.builder()
+        .setTracerProvider(openTelemetry.getSdkTracerProvider())
+        .setPropagators(ContextPropagators.create(broken))
+        .build();
+  }
+
+  /** A TLS context with a throwaway certificate for 127.0.0.1 (made by the JDK's keytool), trusting itself. */
+  public static SSLContext selfSignedSslContext(Path directory) throws Exception {
+    Path keystore = directory.resolve("server.p12");
+    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
+        "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit")
+        .redirectErrorStream(true).start();
+    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (keytool.waitFor() != 0) {
+      throw new IllegalStateException("keytool failed: " + output);
+    }
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      store.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(store, "changeit".toCharArray());
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(store);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+    return context;
   }
 
   /** Forgets the spans collected so far. */
