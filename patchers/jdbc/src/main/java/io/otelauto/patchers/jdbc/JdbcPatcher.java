@@ -12,18 +12,16 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
+import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
 import io.otelauto.patchers.bridge.Hooks;
-import java.lang.instrument.Instrumentation;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDefinition;
@@ -67,10 +65,8 @@ public final class JdbcPatcher implements Patcher {
   static final String CLEAR_BATCH_HOOK = NAME + ".clear-batch";
   static final String PREPARE_HOOK = NAME + ".prepare";
 
-  private Instrumentation instrumentation;
-  private ResettableClassFileTransformer transformer;
+  private InstalledPatch installed;
   private JdbcTracer tracer;
-  private Map<String, Object> hooks;
 
   @Override
   public String name() {
@@ -98,22 +94,20 @@ public final class JdbcPatcher implements Patcher {
 
   @Override
   public synchronized void patch(PatchContext context) {
-    if (transformer != null) {
+    if (installed != null) {
       return;
     }
-    instrumentation = context.instrumentation();
     JdbcTracer jdbc = new JdbcTracer(context.openTelemetry(), context.log());
     tracer = jdbc;
-    hooks = Map.of(
+    Map<String, Object> hooks = Map.of(
         EXECUTE_HOOK, (BiFunction<Object, String, Object>) jdbc::executeSql,
         EXECUTE_PREPARED_HOOK, (Function<Object, Object>) jdbc::executePrepared,
         EXECUTE_BATCH_HOOK, (Function<Object, Object>) jdbc::executeBatch,
         ADD_BATCH_HOOK, (BiConsumer<Object, String>) jdbc::addBatch,
         CLEAR_BATCH_HOOK, (Consumer<Object>) jdbc::clearBatch,
         PREPARE_HOOK, (BiConsumer<Object, String>) jdbc::prepared);
-    hooks.forEach(Hooks::register);
     ElementMatcher<ClassLoader> applicationLoaders = JdbcPatcher::isApplicationLoader;
-    transformer = context.agentBuilder()
+    installed = InstalledPatch.install(context, hooks, context.agentBuilder()
         .type(statementTypes(), applicationLoaders)
         .transform((builder, type, loader, module, domain) -> builder
             .visit(Advice.to(ExecuteAdvice.class).on(Methods.EXECUTE_SQL))
@@ -124,22 +118,19 @@ public final class JdbcPatcher implements Patcher {
             .visit(Advice.to(ClearBatchAdvice.class).on(Methods.CLEAR_BATCH)))
         .type(connectionTypes(), applicationLoaders)
         .transform((builder, type, loader, module, domain) -> builder
-            .visit(Advice.to(PrepareAdvice.class).on(Methods.PREPARE)))
-        .installOn(instrumentation);
+            .visit(Advice.to(PrepareAdvice.class).on(Methods.PREPARE))));
   }
 
   @Override
   public synchronized void unpatch() {
-    if (transformer == null) {
+    if (installed == null) {
       return;
     }
-    hooks.forEach(Hooks::unregister);
-    transformer.reset(instrumentation, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+    installed.undo();
     // Executions still running end their spans through the callbacks they hold; the rest is forgotten.
     tracer.clear();
-    transformer = null;
+    installed = null;
     tracer = null;
-    hooks = null;
   }
 
   private static ElementMatcher.Junction<MethodDescription> concrete(ElementMatcher.Junction<MethodDescription> m) {

@@ -7,10 +7,9 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
+import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
-import io.otelauto.patchers.bridge.Hooks;
-import java.lang.instrument.Instrumentation;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,7 +18,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -37,9 +35,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 public final class JdkExecutorsPatcher implements Patcher {
   static final String NAME = "jdk-executors";
 
-  private Instrumentation instrumentation;
-  private ResettableClassFileTransformer transformer;
-  private Map<String, Object> hooks;
+  private InstalledPatch installed;
   private ContextHandoff handoff;
 
   @Override
@@ -60,13 +56,12 @@ public final class JdkExecutorsPatcher implements Patcher {
 
   @Override
   public synchronized void patch(PatchContext context) {
-    if (transformer != null) {
+    if (installed != null) {
       return;
     }
-    instrumentation = context.instrumentation();
     handoff = new ContextHandoff(context.log());
     ContextHandoff h = handoff;
-    hooks = new LinkedHashMap<>();
+    Map<String, Object> hooks = new LinkedHashMap<>();
     hooks.put(NAME + ".capture", (Consumer<Object>) h::capture);
     hooks.put(NAME + ".thread-created", (BiConsumer<Object, Object>) (thread, arguments) ->
         h.captureForThread((Thread) thread, (Object[]) arguments));
@@ -76,9 +71,7 @@ public final class JdkExecutorsPatcher implements Patcher {
     hooks.put(NAME + ".fork-join-submit", (Function<Object, Object>) h::forkJoinSubmission);
     hooks.put(NAME + ".wrap", (Function<Object, Object>) h::wrap);
     hooks.put(NAME + ".wrap-all", (Function<Object, Object>) tasks -> h.wrapAll((Collection<?>) tasks));
-    hooks.forEach(Hooks::register);
-
-    transformer = context.agentBuilder()
+    installed = InstalledPatch.install(context, hooks, context.agentBuilder()
         .type(named("java.util.concurrent.ThreadPoolExecutor"))
         .transform(advice(
             CaptureTaskAdvice.class, named("execute").and(takesArguments(Runnable.class)),
@@ -102,19 +95,16 @@ public final class JdkExecutorsPatcher implements Patcher {
         .type(named("java.lang.Thread"))
         .transform(advice(
             ThreadConstructorAdvice.class, isConstructor().and(isPublic()),
-            RunWithContextAdvice.class, named("run").and(takesNoArguments())))
-        .installOn(instrumentation);
+            RunWithContextAdvice.class, named("run").and(takesNoArguments()))));
   }
 
   @Override
   public synchronized void unpatch() {
-    if (transformer == null) {
+    if (installed == null) {
       return;
     }
-    hooks.forEach(Hooks::unregister);
-    transformer.reset(instrumentation, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
-    transformer = null;
-    hooks = null;
+    installed.undo();
+    installed = null;
     handoff = null;
   }
 

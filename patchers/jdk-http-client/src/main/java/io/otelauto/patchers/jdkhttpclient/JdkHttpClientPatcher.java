@@ -4,14 +4,12 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
-import io.otelauto.patchers.bridge.Hooks;
-import java.lang.instrument.Instrumentation;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.Set;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 
 /**
@@ -33,9 +31,7 @@ public final class JdkHttpClientPatcher implements Patcher {
   /** A {@code Function<Object, Object>}: HttpRequest to a {@link ClientCall}, or null (untraced). */
   static final String START_HOOK = NAME + ".start";
 
-  private Instrumentation instrumentation;
-  private ResettableClassFileTransformer transformer;
-  private Function<Object, Object> hook;
+  private InstalledPatch installed;
 
   @Override
   public String name() {
@@ -60,13 +56,11 @@ public final class JdkHttpClientPatcher implements Patcher {
 
   @Override
   public synchronized void patch(PatchContext context) {
-    if (transformer != null) {
+    if (installed != null) {
       return;
     }
-    instrumentation = context.instrumentation();
-    hook = new ClientTracing(context.openTelemetry(), context.log())::start;
-    Hooks.register(START_HOOK, hook);
-    transformer = context.agentBuilder()
+    Function<Object, Object> start = new ClientTracing(context.openTelemetry(), context.log())::start;
+    installed = InstalledPatch.install(context, Map.of(START_HOOK, start), context.agentBuilder()
         .type(named("jdk.internal.net.http.HttpClientImpl"))
         .transform((builder, type, loader, module, domain) -> builder
             .visit(Advice.to(SendAdvice.class).on(named("send")
@@ -75,18 +69,14 @@ public final class JdkHttpClientPatcher implements Patcher {
             .visit(Advice.to(SendAsyncAdvice.class).on(named("sendAsync")
                 .and(takesArguments(3))
                 .and(takesArgument(0, named("java.net.http.HttpRequest")))
-                .and(takesArgument(2, named("java.net.http.HttpResponse$PushPromiseHandler"))))))
-        .installOn(instrumentation);
+                .and(takesArgument(2, named("java.net.http.HttpResponse$PushPromiseHandler")))))));
   }
 
   @Override
   public synchronized void unpatch() {
-    if (transformer == null) {
-      return;
+    if (installed != null) {
+      installed.undo();
+      installed = null;
     }
-    Hooks.unregister(START_HOOK, hook);
-    transformer.reset(instrumentation, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
-    transformer = null;
-    hook = null;
   }
 }

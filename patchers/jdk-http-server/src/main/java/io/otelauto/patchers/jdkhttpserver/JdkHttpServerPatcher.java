@@ -5,18 +5,16 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 
 import com.sun.net.httpserver.HttpContext;
 import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
-import io.otelauto.patchers.bridge.Hooks;
-import java.lang.instrument.Instrumentation;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.function.Consumer;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 
 /**
@@ -34,10 +32,8 @@ public final class JdkHttpServerPatcher implements Patcher {
 
   // Contexts ever filtered by this patcher, weakly: a stopped server's contexts are not kept alive.
   private final Set<HttpContext> contexts = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
-  private Instrumentation instrumentation;
-  private ResettableClassFileTransformer transformer;
+  private InstalledPatch installed;
   private TracingFilter filter;
-  private Consumer<Object> hook;
 
   @Override
   public String name() {
@@ -62,13 +58,12 @@ public final class JdkHttpServerPatcher implements Patcher {
 
   @Override
   public synchronized void patch(PatchContext context) {
-    if (transformer != null) {
+    if (installed != null) {
       return;
     }
-    instrumentation = context.instrumentation();
     filter = new TracingFilter(context.openTelemetry(), context.log());
     AgentLog log = context.log();
-    hook = created -> {
+    Consumer<Object> hook = created -> {
       try {
         attach((HttpContext) created);
       } catch (RuntimeException e) {
@@ -78,27 +73,23 @@ public final class JdkHttpServerPatcher implements Patcher {
     for (HttpContext known : snapshot()) {
       attach(known);
     }
-    Hooks.register(CONTEXT_CREATED_HOOK, hook);
-    transformer = context.agentBuilder()
+    installed = InstalledPatch.install(context, Map.of(CONTEXT_CREATED_HOOK, hook), context.agentBuilder()
         .type(named("sun.net.httpserver.HttpContextImpl"))
         .transform((builder, type, loader, module, domain) ->
-            builder.visit(Advice.to(HttpContextConstructorAdvice.class).on(isConstructor())))
-        .installOn(instrumentation);
+            builder.visit(Advice.to(HttpContextConstructorAdvice.class).on(isConstructor()))));
   }
 
   @Override
   public synchronized void unpatch() {
-    if (transformer == null) {
+    if (installed == null) {
       return;
     }
-    Hooks.unregister(CONTEXT_CREATED_HOOK, hook);
-    transformer.reset(instrumentation, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+    installed.undo();
     for (HttpContext known : snapshot()) {
       known.getFilters().remove(filter);
     }
-    transformer = null;
+    installed = null;
     filter = null;
-    hook = null;
   }
 
   private void attach(HttpContext context) {

@@ -4,15 +4,12 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
+import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
-import io.otelauto.patchers.bridge.Hooks;
-import java.lang.instrument.Instrumentation;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.Set;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 
 /**
@@ -40,10 +37,8 @@ public final class JdkUrlConnectionPatcher implements Patcher {
   static final String GET_INPUT_STREAM_HOOK = NAME + ".get-input-stream";
   static final String DISCONNECT_HOOK = NAME + ".disconnect";
 
-  private Instrumentation instrumentation;
-  private ResettableClassFileTransformer transformer;
+  private InstalledPatch installed;
   private ConnectionTracer tracer;
-  private Map<String, Function<Object, Object>> hooks;
 
   @Override
   public String name() {
@@ -63,20 +58,18 @@ public final class JdkUrlConnectionPatcher implements Patcher {
 
   @Override
   public synchronized void patch(PatchContext context) {
-    if (transformer != null) {
+    if (installed != null) {
       return;
     }
-    instrumentation = context.instrumentation();
     ConnectionTracer connections = new ConnectionTracer(context.openTelemetry(), context.log());
     tracer = connections;
-    hooks = Map.of(
+    Map<String, Function<Object, Object>> hooks = Map.of(
         CONNECT_HOOK, connection -> connections.enter(connection, Call.CONNECT),
         GET_OUTPUT_STREAM_HOOK, connection -> connections.enter(connection, Call.GET_OUTPUT_STREAM),
         GET_INPUT_STREAM_HOOK, connection -> connections.enter(connection, Call.GET_INPUT_STREAM),
         DISCONNECT_HOOK, connection -> connections.enter(connection, Call.DISCONNECT));
-    hooks.forEach(Hooks::register);
     // Advice applies to the methods a type declares: on the https delegate's superclass only connect() matches.
-    transformer = context.agentBuilder()
+    installed = InstalledPatch.install(context, hooks, context.agentBuilder()
         .type(namedOneOf(
             "sun.net.www.protocol.http.HttpURLConnection",
             "sun.net.www.protocol.https.AbstractDelegateHttpsURLConnection"))
@@ -84,21 +77,18 @@ public final class JdkUrlConnectionPatcher implements Patcher {
             .visit(Advice.to(ConnectAdvice.class).on(named("connect").and(takesNoArguments())))
             .visit(Advice.to(GetOutputStreamAdvice.class).on(named("getOutputStream").and(takesNoArguments())))
             .visit(Advice.to(GetInputStreamAdvice.class).on(named("getInputStream").and(takesNoArguments())))
-            .visit(Advice.to(DisconnectAdvice.class).on(named("disconnect").and(takesNoArguments()))))
-        .installOn(instrumentation);
+            .visit(Advice.to(DisconnectAdvice.class).on(named("disconnect").and(takesNoArguments())))));
   }
 
   @Override
   public synchronized void unpatch() {
-    if (transformer == null) {
+    if (installed == null) {
       return;
     }
-    hooks.forEach(Hooks::unregister);
-    transformer.reset(instrumentation, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+    installed.undo();
     // Calls still running finish their spans through the exit callbacks they hold; the rest is forgotten.
     tracer.clear();
-    transformer = null;
+    installed = null;
     tracer = null;
-    hooks = null;
   }
 }
