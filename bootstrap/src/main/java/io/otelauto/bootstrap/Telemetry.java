@@ -34,15 +34,16 @@ final class Telemetry {
   private Telemetry() {}
 
   private static final String HTTP_SENDER_PROPERTY = "io.opentelemetry.sdk.common.export.HttpSenderProvider";
-  private static final String JDK_HTTP_SENDER = "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
+  private static final String URL_CONNECTION_SENDER = UrlConnectionHttpSenderProvider.class.getName();
 
   static OpenTelemetry configure(AgentLog log) {
     // Two HTTP senders are on the agent's class path (OkHttp only for gRPC): OTLP over HTTP must take the
-    // JDK's. The SDK reads this property while building exporters; it is put back afterwards so that the
-    // program's own OpenTelemetry, if any, never sees it.
+    // agent's own (UrlConnectionHttpSender). The SDK reads this property while building exporters; it is put
+    // back afterwards so that the program's own OpenTelemetry, if any, never sees it. A value the user set
+    // is left alone.
     String previous = System.getProperty(HTTP_SENDER_PROPERTY);
     if (previous == null) {
-      System.setProperty(HTTP_SENDER_PROPERTY, JDK_HTTP_SENDER);
+      System.setProperty(HTTP_SENDER_PROPERTY, URL_CONNECTION_SENDER);
     }
     try {
       // The SDK registers a shutdown hook that flushes and closes it: spans of a program that returns from

@@ -22,12 +22,6 @@ import java.net.http.HttpRequest;
 final class ClientTracing {
   /** The WebSocket opening handshake goes through sendAsync with this internal request; a copy would break it. */
   private static final String INTERNAL_REQUEST = "jdk.internal.net.http.HttpRequestImpl";
-  /**
-   * Threads of OpenTelemetry's JDK HttpClient sender (OTLP over HTTP). The agent's own export must not make
-   * spans that are exported in turn; the sender's own suppression (SDK 1.68 on) is set in the thread that
-   * calls it, and reaches these threads only if a context follows the task.
-   */
-  private static final String EXPORTER_THREAD_PREFIX = "jdkhttp-executor";
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
@@ -52,8 +46,7 @@ final class ClientTracing {
       Context parent = Context.current();
       if (inCall.get() != null
           || InstrumentationUtil.shouldSuppressInstrumentation(parent)
-          || request.getClass().getName().equals(INTERNAL_REQUEST)
-          || Thread.currentThread().getName().startsWith(EXPORTER_THREAD_PREFIX)) {
+          || request.getClass().getName().equals(INTERNAL_REQUEST)) {
         return null;
       }
       String method = HttpClientAttributes.method(request);

@@ -1,6 +1,7 @@
 package io.otelauto.patchers.jdkurlconnection;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.impl.InstrumentationUtil;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -53,7 +54,8 @@ final class ConnectionTracer {
       synchronized (exchanges) {
         exchange = exchanges.get(connection);
         if (exchange == null) {
-          if (!call.startsSpan) {
+          // Not the connection's first call, or the agent's own OTLP export (run under the SDK's suppression).
+          if (!call.startsSpan || InstrumentationUtil.shouldSuppressInstrumentation(Context.current())) {
             return null;
           }
           exchange = new Exchange();

@@ -104,6 +104,23 @@ class JdkUrlConnectionPatcherTest {
   }
 
   @Test
+  void aCallUnderTheSdksInstrumentationSuppressionMakesNoSpanAndInjectsNothing() throws Exception {
+    // The agent's own OTLP sender posts through HttpURLConnection under this suppression.
+    List<String> bodies = new ArrayList<>();
+    io.opentelemetry.api.impl.InstrumentationUtil.suppressInstrumentation(() -> {
+      try {
+        bodies.add(read(open("/hello").getInputStream()));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+
+    assertThat(bodies).containsExactly("hi");
+    assertThat(received).singleElement().satisfies(request -> assertThat(request.traceparents()).isEmpty());
+    assertThat(KIT.spans()).isEmpty();
+  }
+
+  @Test
   void repeatedCallsOnOneConnectionMakeOneSpan() throws Exception {
     HttpURLConnection connection = open("/hello");
 
