@@ -6,6 +6,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.semconv.ServiceAttributes;
 import io.otelauto.patchers.api.AgentLog;
@@ -16,7 +17,7 @@ import java.util.Map;
  * The agent's OpenTelemetry, configured once by the SDK's autoconfigure extension, so every standard
  * {@code OTEL_*} variable and {@code otel.*} property applies. The agent's own defaults are only defaults:
  * spans go to the console exporter; OTLP, when chosen, over http/protobuf; no metrics or logs are exported
- * (the agent makes none yet).
+ * (the agent makes none yet). Spans that are not exported are counted and reported ({@link SpanAccounting}).
  */
 final class Telemetry {
   private static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -48,13 +49,7 @@ final class Telemetry {
     try {
       // The SDK registers a shutdown hook that flushes and closes it: spans of a program that returns from
       // main or calls System.exit are exported before the JVM goes.
-      return AutoConfiguredOpenTelemetrySdk.builder()
-          .addPropertiesSupplier(() -> DEFAULTS)
-          .addResourceCustomizer((resource, config) -> withServiceName(resource))
-          .addSpanExporterCustomizer((exporter, config) -> withoutJavaUtilLogging(exporter))
-          .setServiceClassLoader(Telemetry.class.getClassLoader())
-          .build()
-          .getOpenTelemetrySdk();
+      return sdkBuilder(new SpanAccounting(log)).build().getOpenTelemetrySdk();
     } catch (Throwable t) {
       log.error("OpenTelemetry could not be configured; no telemetry will be exported", t);
       return OpenTelemetry.noop();
@@ -63,6 +58,16 @@ final class Telemetry {
         System.clearProperty(HTTP_SENDER_PROPERTY);
       }
     }
+  }
+
+  /** Autoconfigure with the agent's defaults, service name, exporters and span accounting. */
+  static AutoConfiguredOpenTelemetrySdkBuilder sdkBuilder(SpanAccounting accounting) {
+    return AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(() -> DEFAULTS)
+        .addResourceCustomizer((resource, config) -> withServiceName(resource))
+        .addSpanExporterCustomizer((exporter, config) -> accounting.count(withoutJavaUtilLogging(exporter)))
+        .addSpanProcessorCustomizer(accounting::gate)
+        .setServiceClassLoader(Telemetry.class.getClassLoader());
   }
 
   /**

@@ -171,6 +171,23 @@ class DistributionIT {
   }
 
   @Test
+  void spansThatCannotBeExportedAreCountedAndReportedAtExit() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    Result result = run(LAUNCHER, jdk(), Map.of(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + closedPort,
+            "OTEL_JAVA_EXPORTER_OTLP_RETRY_ENABLED", "false"),
+        "--exporter", "otlp", "java", "-cp", TEST_CLASSES.toString(), SelfRequestingServer.class.getName());
+
+    assertThat(result.status()).as(result.err()).isZero();
+    // The program's two spans (its SERVER span and the CLIENT span of its request to itself).
+    assertThat(result.err()).containsPattern(
+        "\\[otel-auto-instrument\\] spans not exported in all: 2 failed to export through OtlpHttpSpanExporter \\(.*Connect");
+  }
+
+  @Test
   void otlpOverGrpcSpeaksHttp2WithTheTraceServicePath() throws Exception {
     // No gRPC server in the JDK: a raw socket records what the exporter sends, then hangs up.
     try (java.net.ServerSocket receiver = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -215,8 +215,8 @@ public final class Bench {
 
   private void http(OtlpReceiver receiver) throws Exception {
     int rounds = intOption("rounds-http", 3);
-    int warmup = intOption("warmup-seconds", 5);
-    int seconds = intOption("load-seconds", 15);
+    int warmup = intOption("warmup-seconds", 20);
+    int seconds = intOption("load-seconds", 20);
     int connections = intOption("connections", 16);
     int threads = intOption("server-threads", 4);
     String wrk = options.getOrDefault("wrk", "none");
@@ -254,8 +254,11 @@ public final class Bench {
         if (warmup > 0) {
           load(useWrk, wrk, url, port, connections, warmup, logs.resolve("http-" + variant.id + "-r" + (round + 1) + "-warmup.wrk"));
         }
+        long jitBefore = Proc.compilerCpuMillis(proc.program());
         LoadGenerator.Result result =
             load(useWrk, wrk, url, port, connections, seconds, logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".wrk"));
+        long jitAfter = Proc.compilerCpuMillis(proc.program());
+        run.jitMillisMeasured = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
         run.requestsPerSecond = result.requestsPerSecond();
         run.measuredRequests = result.requests();
         run.loadErrors = result.errors();
@@ -270,6 +273,8 @@ public final class Bench {
         String output = proc.output();
         Matcher handled = Pattern.compile("handled=(\\d+)").matcher(output);
         run.handled = handled.find() ? Long.parseLong(handled.group(1)) : -1;
+        Matcher notExported = Pattern.compile("spans not exported in all: (\\d+)").matcher(output);
+        run.reportedNotExported = notExported.find() ? Long.parseLong(notExported.group(1)) : -1;
         if (run.handled <= 0) {
           run.fail("the server did not report the requests it served");
         }
@@ -288,9 +293,11 @@ public final class Bench {
           b.forEach((k, v) -> sum.merge(k, v, Long::sum));
           return sum;
         });
-        record(run, String.format(Locale.ROOT, "%8.0f req/s  %d served, %d SERVER spans%s%s", run.requestsPerSecond,
+        record(run, String.format(Locale.ROOT, "%8.0f req/s  %d served, %d SERVER spans%s%s%s%s", run.requestsPerSecond,
             run.handled, run.spans, variant == Variant.PLAIN ? "" : " (" + Report.pct(run.delivered()) + ")",
-            run.loadErrors > 0 ? ", " + run.loadErrors + " load errors" : ""));
+            run.loadErrors > 0 ? ", " + run.loadErrors + " load errors" : "",
+            run.jitMillisMeasured >= 0 ? String.format(Locale.ROOT, ", JIT %.1f s CPU while measured", run.jitMillisMeasured / 1000.0) : "",
+            run.reportedNotExported >= 0 ? ", agent reported " + run.reportedNotExported + " not exported" : ""));
       }
     }
   }

@@ -150,6 +150,35 @@ final class Proc {
   }
 
   /** VmHWM (peak RSS so far) of a live process in KiB, or -1. */
+  /**
+   * CPU time (ms) the JVM's JIT compiler threads have used so far, from /proc (-1 where there is none): how
+   * much compiling still goes on while a load is measured, i.e. whether the warm-up was long enough.
+   */
+  static long compilerCpuMillis(ProcessHandle handle) {
+    long ticks = 0;
+    boolean found = false;
+    try (var tasks = Files.list(Path.of("/proc/" + handle.pid() + "/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(task.resolve("comm")).strip();
+          if (!name.startsWith("C1 Compiler") && !name.startsWith("C2 Compiler")) {
+            continue;
+          }
+          String stat = Files.readString(task.resolve("stat"));
+          // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          found = true;
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return found ? ticks * 10 : -1; // USER_HZ is 100 on Linux
+  }
+
   static long vmHwmKib(ProcessHandle handle) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/" + handle.pid() + "/status"))) {

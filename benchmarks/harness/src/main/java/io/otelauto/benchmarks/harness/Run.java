@@ -17,6 +17,10 @@ final class Run {
   long measuredRequests = -1;
   long loadErrors = -1;
   long handled = -1;
+  /** CPU ms of the JIT compiler threads during the measured load (HTTP scenario); -1 if unknown. */
+  long jitMillisMeasured = -1;
+  /** Spans the agent itself reported as not exported (its "spans not exported in all" line); -1 if none. */
+  long reportedNotExported = -1;
   long spans = -1;
 
   Run(String scenario, Variant variant, int round) {
@@ -52,14 +56,14 @@ final class Run {
 
   static String csvHeader() {
     return "scenario,variant,round,ok,wall_ms,peak_rss_kib,cpu_s,foreign_cpu_s,healthy_rss_kib,requests_per_s,measured_requests,"
-        + "load_errors,requests_served,spans_delivered,delivered_fraction,note";
+        + "load_errors,requests_served,spans_delivered,delivered_fraction,jit_cpu_ms_measured,agent_reported_not_exported,note";
   }
 
   String csv() {
     return String.join(",", scenario, variant.id, Integer.toString(round), Boolean.toString(ok),
         num(wallMs), Long.toString(peakRssKib), num(cpuSeconds), num(foreignCpuSeconds), Long.toString(healthyRssKib), num(requestsPerSecond),
         Long.toString(measuredRequests), Long.toString(loadErrors), Long.toString(handled), Long.toString(spans),
-        num(delivered()), '"' + note.replace('"', '\'') + '"');
+        num(delivered()), Long.toString(jitMillisMeasured), Long.toString(reportedNotExported), '"' + note.replace('"', '\'') + '"');
   }
 
   private static String num(double value) {

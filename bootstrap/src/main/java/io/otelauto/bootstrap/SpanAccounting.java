@@ -1,0 +1,292 @@
+package io.otelauto.bootstrap;
+
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.otelauto.patchers.api.AgentLog;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Every span that is not exported is counted and reported, never lost silently: spans dropped because the
+ * export queue is full, and spans an exporter failed to deliver.
+ *
+ * <p>The SDK's batch processor drops a span silently when its queue is full. So the agent puts a gate in
+ * front of it ({@link QueueGate}) that keeps the number of spans accepted and not yet handed to the exporter
+ * at most {@code otel.bsp.max.queue.size}, the queue's own capacity: the batch processor's queue therefore
+ * never overflows, and every drop happens, and is counted, at the gate. Each exporter is wrapped
+ * ({@link CountingExporter}) to count what it was handed, delivered and failed to deliver.
+ *
+ * <p>Drops are reported on standard error as they start and then at most once a minute, and once more in
+ * total when the SDK shuts down (at exit).
+ */
+final class SpanAccounting {
+  private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
+
+  private final AgentLog log;
+  private final List<CountingExporter> exporters = new CopyOnWriteArrayList<>();
+  private final List<CountingExporter> unbatched = new CopyOnWriteArrayList<>();
+  private final List<QueueGate> gates = new CopyOnWriteArrayList<>();
+  private final AtomicLong nextReport = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicInteger shutDown = new AtomicInteger();
+
+  SpanAccounting(AgentLog log) {
+    this.log = log;
+  }
+
+  /** For {@code addSpanExporterCustomizer}: counts what each configured exporter delivers. */
+  SpanExporter count(SpanExporter exporter) {
+    CountingExporter counting = new CountingExporter(exporter, this);
+    exporters.add(counting);
+    return counting;
+  }
+
+  /**
+   * For {@code addSpanProcessorCustomizer}: gates the batch processor. Autoconfigure customizes the
+   * processors in order: the simple ones (console, logging) first, then the one batch processor, whose
+   * exporter is every other counted exporter (all of them see every batch; the first one is asked).
+   */
+  SpanProcessor gate(SpanProcessor processor, ConfigProperties config) {
+    if (processor instanceof SimpleSpanProcessor) {
+      SpanExporter exporter = ((SimpleSpanProcessor) processor).getSpanExporter();
+      if (exporter instanceof CountingExporter) {
+        unbatched.add((CountingExporter) exporter);
+      }
+      return processor;
+    }
+    if (!(processor instanceof BatchSpanProcessor)) {
+      return processor;
+    }
+    SpanExporter exporter = ((BatchSpanProcessor) processor).getSpanExporter();
+    CountingExporter handedTo = exporter instanceof CountingExporter ? (CountingExporter) exporter : null;
+    if (handedTo == null) {
+      List<CountingExporter> batched = new ArrayList<>(exporters);
+      batched.removeAll(unbatched);
+      handedTo = batched.isEmpty() ? null : batched.get(0);
+    }
+    if (handedTo == null) {
+      return processor;
+    }
+    int capacity = config.getInt("otel.bsp.max.queue.size", 2048);
+    QueueGate gate = new QueueGate(processor, handedTo, capacity, this);
+    gates.add(gate);
+    return gate;
+  }
+
+  long dropped() {
+    long dropped = 0;
+    for (QueueGate gate : gates) {
+      dropped += gate.dropped.sum();
+    }
+    return dropped;
+  }
+
+  long failed() {
+    long failed = 0;
+    for (CountingExporter exporter : exporters) {
+      failed += exporter.failed.sum();
+    }
+    return failed;
+  }
+
+  /** At most once a minute while spans are being lost. */
+  private void maybeReport() {
+    long now = System.nanoTime();
+    long next = nextReport.get();
+    if ((next != Long.MIN_VALUE && now - next < 0) || !nextReport.compareAndSet(next, now + REPORT_INTERVAL_NANOS)) {
+      return;
+    }
+    log.error(summary("so far"), null);
+  }
+
+  /** After the last export, at shutdown (batch processors shut their exporter down last): the totals. */
+  private void reportAtShutdown() {
+    if (dropped() + failed() > 0) {
+      log.error(summary("in all"), null);
+    } else {
+      log.debug("every span ended was handed to the exporters; " + delivered() + " delivered, none dropped");
+    }
+  }
+
+  private long delivered() {
+    long delivered = 0;
+    for (CountingExporter exporter : exporters) {
+      delivered += exporter.delivered.sum();
+    }
+    return delivered;
+  }
+
+  String summary(String when) {
+    StringBuilder line = new StringBuilder("spans not exported ").append(when).append(':');
+    for (QueueGate gate : gates) {
+      long dropped = gate.dropped.sum();
+      if (dropped > 0) {
+        line.append(' ').append(dropped).append(" dropped because the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE=")
+            .append(gate.capacity).append("): the exporter did not keep up;");
+      }
+    }
+    for (CountingExporter exporter : exporters) {
+      long failed = exporter.failed.sum();
+      if (failed > 0) {
+        line.append(' ').append(failed).append(" failed to export through ").append(exporter.name)
+            .append(exporter.lastError == null ? "" : " (" + exporter.lastError + ")").append(';');
+      }
+    }
+    line.setLength(line.length() - 1);
+    return line.toString();
+  }
+
+  /** In front of the batch processor: keeps its queue from overflowing, counting what it turns away. */
+  static final class QueueGate implements SpanProcessor {
+    private final SpanProcessor batch;
+    private final CountingExporter handedTo;
+    final int capacity;
+    private final SpanAccounting accounting;
+    private final AtomicLong accepted = new AtomicLong();
+    final LongAdder dropped = new LongAdder();
+
+    QueueGate(SpanProcessor batch, CountingExporter handedTo, int capacity, SpanAccounting accounting) {
+      this.batch = batch;
+      this.handedTo = handedTo;
+      this.capacity = capacity;
+      this.accounting = accounting;
+    }
+
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {
+      batch.onStart(parentContext, span);
+    }
+
+    @Override
+    public boolean isStartRequired() {
+      return batch.isStartRequired();
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {
+      if (!span.getSpanContext().isSampled()) {
+        batch.onEnd(span); // the batch processor skips it (or exports it, if configured to), never queues it past its end
+        return;
+      }
+      // Accepted and not yet handed over is an upper bound of what waits in the batch processor's queue
+      // (what its worker has taken but not yet exported is counted too), so below its capacity there is room.
+      long waiting = accepted.incrementAndGet() - handedTo.handed.get();
+      if (waiting > capacity) {
+        accepted.decrementAndGet();
+        dropped.increment();
+        accounting.maybeReport();
+        return;
+      }
+      batch.onEnd(span);
+    }
+
+    @Override
+    public boolean isEndRequired() {
+      return true;
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return batch.shutdown();
+    }
+
+    @Override
+    public CompletableResultCode forceFlush() {
+      return batch.forceFlush();
+    }
+
+    @Override
+    public String toString() {
+      return "QueueGate{" + batch + '}';
+    }
+  }
+
+  /** Counts the spans an exporter is handed, delivers and fails to deliver. */
+  static final class CountingExporter implements SpanExporter {
+    private final SpanExporter delegate;
+    private final SpanAccounting accounting;
+    final String name;
+    final AtomicLong handed = new AtomicLong();
+    final LongAdder delivered = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    volatile String lastError;
+
+    CountingExporter(SpanExporter delegate, SpanAccounting accounting) {
+      this.delegate = delegate;
+      this.accounting = accounting;
+      this.name = delegate.getClass().getSimpleName();
+    }
+
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      int count = spans.size();
+      handed.addAndGet(count);
+      CompletableResultCode result;
+      try {
+        result = delegate.export(spans);
+      } catch (RuntimeException e) {
+        fail(count, describe(e));
+        return CompletableResultCode.ofFailure();
+      }
+      result.whenComplete(() -> {
+        if (result.isSuccess()) {
+          delivered.add(count);
+        } else {
+          fail(count, describe(result.getFailureThrowable()));
+        }
+      });
+      return result;
+    }
+
+    /** The innermost cause says what happened (refused, timed out); the SDK's wrapper only that it failed. */
+    private static String describe(Throwable failure) {
+      if (failure == null) {
+        return null;
+      }
+      Throwable root = failure;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      return root.toString();
+    }
+
+    private void fail(int count, String error) {
+      if (error != null) {
+        lastError = error;
+      }
+      failed.add(count);
+      accounting.maybeReport();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return delegate.flush();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      CompletableResultCode result = delegate.shutdown();
+      if (accounting.shutDown.incrementAndGet() == accounting.exporters.size()) {
+        accounting.reportAtShutdown();
+      }
+      return result;
+    }
+
+    @Override
+    public String toString() {
+      return "Counting{" + delegate + '}';
+    }
+  }
+}
