@@ -138,6 +138,18 @@ final class Report {
           .append(cell(stat("http", Variant.PLAIN, r -> r.peakRssKib), 1024, "%.0f")).append(" | ")
           .append(cell(stat("http", Variant.OURS, r -> r.peakRssKib), 1024, "%.0f")).append(" | ")
           .append(cell(stat("http", Variant.OTEL, r -> r.peakRssKib), 1024, "%.0f")).append(" | | (for information) |\n");
+      // Less sensitive than requests/s to what else the machine does: the server's own CPU per request it
+      // served, over its whole life (start-up and warm-up included; for ours the launcher JVM too).
+      ToDoubleFunction<Run> cpuPerRequest = r -> r.handled > 0 && r.cpuSeconds > 0 ? r.cpuSeconds * 1e6 / r.handled : Double.NaN;
+      md.append("| JDK HTTP server: server process CPU (user + system) per request served, µs | ")
+          .append(cell(stat("http", Variant.PLAIN, cpuPerRequest), 1, "%.1f")).append(" | ")
+          .append(cell(stat("http", Variant.OURS, cpuPerRequest), 1, "%.1f")).append(" | ")
+          .append(cell(stat("http", Variant.OTEL, cpuPerRequest), 1, "%.1f")).append(" | | (for information) |\n");
+      md.append("| JDK HTTP server: JIT compiler CPU during the measured load (after the warm-up), s | ")
+          .append(cell(stat("http", Variant.PLAIN, r -> r.jitMillisMeasured), 1000, "%.1f")).append(" | ")
+          .append(cell(stat("http", Variant.OURS, r -> r.jitMillisMeasured), 1000, "%.1f")).append(" | ")
+          .append(cell(stat("http", Variant.OTEL, r -> r.jitMillisMeasured), 1000, "%.1f"))
+          .append(" | | (for information: compiling still going on while measured) |\n");
     }
     md.append("\nRounds: ");
     List<String> rounds = new ArrayList<>();
@@ -165,6 +177,10 @@ final class Report {
     String jmh = jmhTable();
     if (!jmh.isEmpty()) {
       md.append("\n").append(jmh);
+    }
+    String jmhPatchers = jmhPatchersTable();
+    if (!jmhPatchers.isEmpty()) {
+      md.append("\n").append(jmhPatchers);
     }
     List<String> invalid = new ArrayList<>();
     for (Run run : bench.runs) {
@@ -318,6 +334,76 @@ final class Report {
     }
     md.append("\n");
     return md.toString();
+  }
+
+  /** What each *PatchBenchmark method does, by "Class.method"; an unknown one is shown by its name. */
+  private static final Map<String, String> PATCHER_CALLS = Map.of(
+      "JdbcPatchBenchmark.preparedQuery", "jdbc: a prepared `SELECT … WHERE id = ?` on H2 in memory, executed, its row read",
+      "JdbcPatchBenchmark.statementQuery", "jdbc: `Statement.executeQuery` with the same SQL each time (the sanitizer's cache)",
+      "ExecutorsPatchBenchmark.submitGet", "jdk-executors: `ThreadPoolExecutor.submit(callable).get()`, context carried to the task",
+      "ExecutorsPatchBenchmark.supplyAsyncJoin", "jdk-executors: `CompletableFuture.supplyAsync(supplier, pool).join()`",
+      "HttpClientPatchBenchmark.send", "jdk-http-client: `HttpClient.send`, GET over kept-alive HTTP/1.1 to a loopback JDK server",
+      "UrlConnectionPatchBenchmark.get", "jdk-url-connection: `HttpURLConnection` GET, body read, connection kept alive, loopback");
+
+  /**
+   * JMH's CSV of the *PatchBenchmark classes (-rf csv, param {@code patched}): per intercepted call, the call
+   * without the patch, with it, and the difference, in ns and in bytes allocated per call.
+   */
+  private String jmhPatchersTable() {
+    String file = bench.options.get("jmh-patchers-csv");
+    if (file == null || !Files.isRegularFile(Path.of(file))) {
+      return "";
+    }
+    Map<String, double[]> scores = new LinkedHashMap<>(); // "Class.method|metric|patched" -> score, error
+    List<String> calls = new ArrayList<>();
+    try {
+      List<String> lines = Files.readAllLines(Path.of(file));
+      int paramColumn = splitCsv(lines.get(0)).indexOf("Param: patched");
+      for (String line : lines.subList(1, lines.size())) {
+        List<String> cells = splitCsv(line);
+        String[] name = cells.get(0).split(":", 2);
+        String call = name[0].substring(name[0].lastIndexOf('.', name[0].lastIndexOf('.') - 1) + 1);
+        String metric = name.length > 1 ? name[1] : "time";
+        if (!calls.contains(call)) {
+          calls.add(call);
+        }
+        double error = cells.get(5).isEmpty() || cells.get(5).equals("NaN") ? Double.NaN : Double.parseDouble(cells.get(5));
+        scores.put(call + "|" + metric + "|" + cells.get(paramColumn), new double[] {Double.parseDouble(cells.get(4)), error});
+      }
+    } catch (IOException | RuntimeException e) {
+      return "JMH results (patchers) could not be read from " + file + ": " + e + "\n";
+    }
+    StringBuilder md = new StringBuilder("Per intercepted call, each patcher applied or not in the benchmark's own JVM "
+        + "(a fresh JVM each; JMH, `-prof gc`; one thread, inside a request's span; ns/op ± 99.9% error; B/op counts "
+        + "every thread's allocation, the loopback server's included):\n\n"
+        + "| call | without the patch: ns/op, B/op | with the patch: ns/op, B/op | the patch adds: ns, B |\n"
+        + "|---|---|---|---|\n");
+    for (String call : calls) {
+      double[] offTime = scores.get(call + "|time|false");
+      double[] onTime = scores.get(call + "|time|true");
+      double[] offBytes = scores.get(call + "|gc.alloc.rate.norm|false");
+      double[] onBytes = scores.get(call + "|gc.alloc.rate.norm|true");
+      md.append("| ").append(PATCHER_CALLS.getOrDefault(call, "`" + call + "`")).append(" | ")
+          .append(timeAndBytes(offTime, offBytes)).append(" | ").append(timeAndBytes(onTime, onBytes)).append(" | ");
+      if (offTime != null && onTime != null) {
+        md.append(fmt("%+.0f", onTime[0] - offTime[0])).append(" ns");
+        if (offBytes != null && onBytes != null) {
+          md.append(", ").append(fmt("%+.0f", onBytes[0] - offBytes[0])).append(" B");
+        }
+      } else {
+        md.append("n/a");
+      }
+      md.append(" |\n");
+    }
+    return md.toString();
+  }
+
+  private static String timeAndBytes(double[] time, double[] bytes) {
+    if (time == null) {
+      return "n/a";
+    }
+    String cell = fmt("%.0f", time[0]) + (Double.isNaN(time[1]) ? "" : " ± " + fmt("%.0f", time[1])) + " ns";
+    return bytes == null ? cell : cell + ", " + fmt("%.0f", bytes[0]) + " B";
   }
 
   private static List<String> splitCsv(String line) {
