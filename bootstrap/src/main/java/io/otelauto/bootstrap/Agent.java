@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Set;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The agent proper, loaded by {@link AgentPremain} in the agent's isolated class loader.
@@ -28,6 +29,7 @@ public final class Agent {
       RecordingInstrumentation instrumentation = new RecordingInstrumentation(jvm);
       LazyOpenTelemetry openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
+        openJavaLangToTheAgent(jvm, log);
         var configured = Telemetry.configure(log);
         log.debug("OpenTelemetry configured in " + millisSince(configuring) + " ms");
         return configured;
@@ -47,6 +49,25 @@ public final class Agent {
       log.debug("Agent started in " + millisSince(started) + " ms");
     } catch (Throwable t) {
       log.error("The agent failed to start; the program runs without it", t);
+    }
+  }
+
+  /**
+   * Opens {@code java.lang} to the agent's own class loader, and to nothing else. The OTLP marshaller reads
+   * a String's bytes through a VarHandle when it may ({@code VarHandleStringEncoder}); on JDK 23+, where it no
+   * longer uses {@code sun.misc.Unsafe}, it otherwise falls back to encoding char by char, which on JDK 25
+   * made the export of a saturated server's spans measurably dearer (docs/performance.md). Done just before
+   * the SDK is built: a program that makes no span is not touched.
+   */
+  static void openJavaLangToTheAgent(Instrumentation jvm, AgentLog log) {
+    try {
+      Module javaBase = Object.class.getModule();
+      Module agent = Agent.class.getClassLoader().getUnnamedModule();
+      if (!javaBase.isOpen("java.lang", agent) && jvm.isModifiableModule(javaBase)) {
+        jvm.redefineModule(javaBase, Set.of(), Map.of(), Map.of("java.lang", Set.of(agent)), Set.of(), Map.of());
+      }
+    } catch (RuntimeException e) {
+      log.debug("java.lang not opened to the agent (" + e + "); OTLP export uses the slower string encoder");
     }
   }
 

@@ -170,6 +170,50 @@ class DistributionIT {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void theOtlpMarshallerUsesAFastStringEncoderOnEveryJdk(Path jdk, @TempDir Path temp) throws Exception {
+    // The SDK's marshaller says at FINE which string encoder it took. On JDK 23+ the fast one needs java.lang
+    // opened to the agent (Agent.openJavaLangToTheAgent); without, it falls back to encoding char by char.
+    Path logging = temp.resolve("logging.properties");
+    Files.writeString(logging, "handlers=java.util.logging.ConsoleHandler\n"
+        + "java.util.logging.ConsoleHandler.level=FINE\n"
+        + "io.opentelemetry.exporter.internal.marshal.level=FINE\n");
+    java.util.concurrent.atomic.AtomicInteger exports = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/v1/traces", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exports.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    // The program asks this until an export has arrived, then exits: the export happens while it runs, before
+    // java.util.logging is reset by the shutdown hooks.
+    receiver.createContext("/count", exchange -> {
+      byte[] body = Integer.toString(exports.get()).getBytes(StandardCharsets.US_ASCII);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      String receiverUrl = "http://127.0.0.1:" + receiver.getAddress().getPort();
+      Result result = run(LAUNCHER, jdk, Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT", receiverUrl,
+              "OTEL_BSP_SCHEDULE_DELAY", "10",
+              "JAVA_TOOL_OPTIONS", "-Djava.util.logging.config.file=" + logging),
+          "--exporter", "otlp", "java", "-cp", TEST_CLASSES.toString(),
+          SelfRequestingServer.class.getName(), "0", receiverUrl + "/count");
+
+      assertThat(result.status()).as(result.err()).isZero();
+      assertThat(result.err()).containsPattern("Using (Unsafe|VarHandle)StringEncoder")
+          .doesNotContain("FallbackStringEncoder");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
   @Test
   void spansThatCannotBeExportedAreCountedAndReportedAtExit() throws Exception {
     int closedPort;
