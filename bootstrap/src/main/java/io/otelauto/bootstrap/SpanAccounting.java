@@ -177,7 +177,8 @@ final class SpanAccounting {
     @Override
     public void onEnd(ReadableSpan span) {
       if (!span.getSpanContext().isSampled()) {
-        batch.onEnd(span); // the batch processor skips it (or exports it, if configured to), never queues it past its end
+        // The batch processor does not queue it (unless told to export unsampled spans: those are not gated).
+        batch.onEnd(span);
         return;
       }
       // Accepted and not yet handed over is an upper bound of what waits in the batch processor's queue

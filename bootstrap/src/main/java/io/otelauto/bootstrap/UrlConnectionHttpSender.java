@@ -21,8 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -40,8 +42,9 @@ import javax.net.ssl.SSLContext;
  * (then chunked), connect timeout and an overall timeout per attempt, proxy, TLS context, retry policy
  * (429/502/503/504 and retryable I/O errors, exponential backoff with jitter), response-body limit.
  *
- * <p>Sends run on one daemon thread of the agent's (or the executor the configuration names), each under the
- * SDK's instrumentation suppression, so the agent's own HTTP patchers never trace the agent's exports. An
+ * <p>Sends run one at a time on a daemon thread of the agent's (or on the executor the configuration names),
+ * each under the SDK's instrumentation suppression, so the agent's own HTTP patchers never trace the agent's
+ * exports. An
  * attempt that outlives its timeout, even while writing (which {@link HttpURLConnection} has no timeout for),
  * is cut by disconnecting it: a receiver that stops reading cannot hold the sender forever.
  */
@@ -61,8 +64,8 @@ final class UrlConnectionHttpSender implements HttpSender {
   private final long maxResponseBodySize;
   private final ExecutorService executor;
   private final boolean ownExecutor;
-  // Sends on one thread, deadlines on the other: a stuck attempt is cut while the sending thread is blocked.
-  private final ScheduledThreadPoolExecutor threads;
+  // Deadlines on a thread of their own: a stuck attempt is cut while the sending thread is blocked in it.
+  private final ScheduledThreadPoolExecutor deadlines;
 
   UrlConnectionHttpSender(HttpSenderConfig config) {
     try {
@@ -79,14 +82,19 @@ final class UrlConnectionHttpSender implements HttpSender {
     this.sslContext = config.getSslContext();
     this.retryPolicy = config.getRetryPolicy();
     this.maxResponseBodySize = config.getMaxResponseBodySize();
-    this.threads = new ScheduledThreadPoolExecutor(2, runnable -> {
-      Thread thread = new Thread(runnable, THREAD_NAME);
+    this.deadlines = new ScheduledThreadPoolExecutor(1, daemon(THREAD_NAME + "-deadline"));
+    deadlines.setRemoveOnCancelPolicy(true);
+    this.ownExecutor = config.getExecutorService() == null;
+    // One send at a time: the batch processor waits for each export anyway.
+    this.executor = ownExecutor ? Executors.newSingleThreadExecutor(daemon(THREAD_NAME)) : config.getExecutorService();
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;
-    });
-    threads.setRemoveOnCancelPolicy(true);
-    this.ownExecutor = config.getExecutorService() == null;
-    this.executor = ownExecutor ? threads : config.getExecutorService();
+    };
   }
 
   private static long positiveMillis(java.time.Duration duration, long otherwise) {
@@ -149,7 +157,7 @@ final class UrlConnectionHttpSender implements HttpSender {
 
   private Response attempt(MessageWriter message) throws IOException {
     HttpURLConnection connection = open();
-    ScheduledFuture<?> deadline = threads.schedule(connection::disconnect, timeoutMillis, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> deadline = deadlines.schedule(connection::disconnect, timeoutMillis, TimeUnit.MILLISECONDS);
     try {
       connection.setRequestMethod("POST");
       connection.setDoOutput(true);
@@ -224,11 +232,11 @@ final class UrlConnectionHttpSender implements HttpSender {
 
   @Override
   public CompletableResultCode shutdown() {
+    // Sends already queued still run (the batch processor's last export at exit), each under its deadline.
     if (ownExecutor) {
-      threads.shutdown();
-    } else {
-      threads.shutdownNow();
+      executor.shutdown();
     }
+    deadlines.shutdown();
     return CompletableResultCode.ofSuccess();
   }
 
