@@ -182,6 +182,38 @@ class UrlConnectionHttpSenderTest {
   }
 
   @Test
+  void aReceiverThatStopsReadingCannotHoldTheSenderPastItsTimeout() throws Exception {
+    // HttpURLConnection has no write timeout: the sender's own deadline must cut a write that cannot go on.
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+              return silent.accept(); // and never read from it
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+      String[] names = new String[50_000]; // about 15 MB of spans: far more than the sockets' buffers hold
+      java.util.Arrays.setAll(names, i -> "span " + i + " of a batch nobody reads");
+      try (OtlpHttpSpanExporter exporter = exporter(b -> b
+          .setEndpoint("http://127.0.0.1:" + silent.getLocalPort() + "/v1/traces")
+          .setTimeout(Duration.ofMillis(500)).setRetryPolicy(null))) {
+        CompletableResultCode result = exportAndWait(exporter, spans(names));
+        assertThat(result.isDone()).isTrue();
+        assertThat(result.isSuccess()).isFalse();
+      } finally {
+        accepted.thenAccept(socket -> {
+          try {
+            socket.close();
+          } catch (IOException ignored) {
+            // closing
+          }
+        });
+      }
+    }
+  }
+
+  @Test
   void anUnreachableReceiverFailsTheExport() throws IOException {
     int closedPort;
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
