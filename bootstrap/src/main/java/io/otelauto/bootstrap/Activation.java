@@ -21,6 +21,13 @@ import java.util.function.Consumer;
  * <p>Registered as retransformation-capable, like Byte Buddy's transformers: the JVM fixes the list of
  * such transformers for a class before calling the first, so the new ones never see the triggering class
  * twice.
+ *
+ * <p>Classes being defined when the trigger loads: the JVM transforms a class before it loads its
+ * superclass and interfaces, so a trigger that is an interface or a superclass (e.g.
+ * {@code jakarta.servlet.Servlet}, loaded because {@code HttpServlet} is) fires after the classes that
+ * caused it were transformed, and before they are loaded: neither the new transformers nor Byte Buddy's
+ * pass over loaded classes sees them. So the last few classes that began to load on the triggering thread
+ * are retransformed once their definition completes ({@link #patchLate}), on a thread of ours.
  */
 final class Activation implements ClassFileTransformer {
   private final RecordingInstrumentation instrumentation;
@@ -29,6 +36,9 @@ final class Activation implements ClassFileTransformer {
   private final Consumer<List<Patcher>> apply;
   private final AgentLog log;
   private final ThreadLocal<Boolean> activating = new ThreadLocal<>();
+  /** Per thread, the loaders and names of the last classes that began to load, as a ring. */
+  private final ThreadLocal<Object[]> recent = ThreadLocal.withInitial(() -> new Object[2 * RECENT + 1]);
+  private static final int RECENT = 6;
   private volatile boolean done;
 
   private Activation(RecordingInstrumentation instrumentation, List<Patcher> deferred,
@@ -71,8 +81,11 @@ final class Activation implements ClassFileTransformer {
   @Override
   public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
       ProtectionDomain domain, byte[] classfile) throws IllegalClassFormatException {
-    if (done || classBeingRedefined != null || className == null || !triggers.contains(className)
-        || activating.get() != null) {
+    if (done || classBeingRedefined != null || className == null) {
+      return null;
+    }
+    if (!triggers.contains(className) || activating.get() != null) {
+      remember(loader, className);
       return null;
     }
     synchronized (this) {
@@ -80,7 +93,10 @@ final class Activation implements ClassFileTransformer {
         return null;
       }
       log.debug("Trigger " + className.replace('/', '.') + " is loading");
+      Object[] pending = recent.get().clone();
+      recent.remove();
       List<ClassFileTransformer> added = activate();
+      patchLate(pending);
       byte[] current = classfile;
       boolean changed = false;
       for (ClassFileTransformer transformer : added) {
@@ -96,6 +112,47 @@ final class Activation implements ClassFileTransformer {
       }
       return changed ? current : null;
     }
+  }
+
+  private void remember(ClassLoader loader, String className) {
+    Object[] ring = recent.get();
+    int next = ring[2 * RECENT] == null ? 0 : (Integer) ring[2 * RECENT];
+    ring[2 * next] = loader;
+    ring[2 * next + 1] = className;
+    ring[2 * RECENT] = (next + 1) % RECENT;
+  }
+
+  /**
+   * Retransforms the classes of {@code ring} (see the class comment) once loaded. Asking a loader for a
+   * class being defined waits for its definition, so this runs on a thread of its own; classes already
+   * loaded, or that no patcher matches, cost one retransformation that changes nothing.
+   */
+  private void patchLate(Object[] ring) {
+    List<Object[]> classes = new ArrayList<>();
+    for (int i = 0; i < RECENT; i++) {
+      if (ring[2 * i + 1] != null && ring[2 * i] != null) {
+        classes.add(new Object[] {ring[2 * i], ((String) ring[2 * i + 1]).replace('/', '.')});
+      }
+    }
+    if (classes.isEmpty()) {
+      return;
+    }
+    Thread late = new Thread(() -> {
+      for (Object[] loaderAndName : classes) {
+        String name = (String) loaderAndName[1];
+        try {
+          Class<?> type = Class.forName(name, false, (ClassLoader) loaderAndName[0]);
+          if (instrumentation.isModifiableClass(type)) {
+            instrumentation.retransformClasses(type);
+          }
+        } catch (Throwable e) {
+          // A class whose definition failed, or that cannot be retransformed, stays as it is.
+          log.debug("Could not patch " + name + " after the trigger: " + e);
+        }
+      }
+    }, "otel-auto-instrument-late-patch");
+    late.setDaemon(true);
+    late.start();
   }
 
   private synchronized List<ClassFileTransformer> activate() {

@@ -7,9 +7,12 @@ import io.otelauto.patchers.api.AgentLog;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.bridge.Hooks;
 import java.lang.instrument.Instrumentation;
+import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.JavaModule;
 
 /** The {@link PatchContext} the agent (and the patcher test kit) hands to every patcher. */
@@ -38,6 +41,7 @@ public final class DefaultPatchContext implements PatchContext {
         // Retransformation without class format changes is what lets unpatch() restore the original bytes.
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(new BatchFailureListener(log))
         // Byte Buddy ignores boot and platform classes by default; JDK modules (jdk.httpserver,
         // java.net.http) are what we patch, so only our own and Byte Buddy's classes are ignored. By name
         // only: a matcher on modifiers (isSynthetic) would make every patcher parse every loaded class.
@@ -92,8 +96,32 @@ public final class DefaultPatchContext implements PatchContext {
     return log;
   }
 
-  /** A class that cannot be transformed stays as it was; the failure is logged once per class. */
+  /** Loaded classes are retransformed together: if the JVM refuses the batch, say which classes run unpatched. */
+  private static final class BatchFailureListener extends AgentBuilder.RedefinitionStrategy.Listener.Adapter {
+    private final AgentLog log;
+
+    BatchFailureListener(AgentLog log) {
+      this.log = log;
+    }
+
+    @Override
+    public Iterable<? extends List<Class<?>>> onError(
+        int index, List<Class<?>> batch, Throwable throwable, List<Class<?>> types) {
+      log.errorOnce("retransform", "Could not patch " + batch.size() + " loaded classes; they run unpatched: "
+          + batch.stream().map(Class::getName).limit(10).toList(), throwable);
+      return List.of();
+    }
+  }
+
+  /**
+   * A class that cannot be transformed stays as it was; the failure is logged once per class. A class that
+   * cannot even be described is skipped quietly: classes made at run time (JDK and CGLIB proxies, lambdas)
+   * have no class file to describe them from, nor do supertypes a loader cannot find, and a stopped webapp's
+   * loader refuses to read any (Tomcat throws); none of them is anything a patcher waits for, and a stack
+   * trace for each would read to the user as a broken program.
+   */
   private static final class FailureListener extends AgentBuilder.Listener.Adapter {
+    private static final String CLASS_FILE_LOCATOR = ClassFileLocator.class.getName();
     private final AgentLog log;
 
     FailureListener(AgentLog log) {
@@ -103,7 +131,26 @@ public final class DefaultPatchContext implements PatchContext {
     @Override
     public void onError(
         String typeName, ClassLoader classLoader, JavaModule module, boolean loaded, Throwable throwable) {
+      if (cannotBeDescribed(throwable)) {
+        log.debug("Skipped " + typeName + ": " + throwable.getMessage());
+        return;
+      }
       log.errorOnce("transform " + typeName, "Could not patch " + typeName + "; it runs unpatched", throwable);
+    }
+
+    /** Byte Buddy found no class file, or the class loader failed while Byte Buddy was looking for one. */
+    private static boolean cannotBeDescribed(Throwable throwable) {
+      for (Throwable t = throwable; t != null; t = t.getCause()) {
+        if (t instanceof TypePool.Resolution.NoSuchTypeException) {
+          return true;
+        }
+        for (StackTraceElement frame : t.getStackTrace()) {
+          if (frame.getClassName().startsWith(CLASS_FILE_LOCATOR)) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
 
     @Override

@@ -127,6 +127,8 @@ class DistributionIT {
     assertThat(listed.status()).isZero();
     assertThat(listed.out()).containsPattern("jdk-http-server +yes +com.sun.net.httpserver.* "
             + HOME.resolve("patchers").resolve("otel-auto-instrument-patcher-jdk-http-server.jar"))
+        .containsPattern("servlet +yes +Servlet containers.* "
+            + HOME.resolve("patchers").resolve("otel-auto-instrument-patcher-servlet.jar"))
         .containsPattern("extra-test +yes +.*" + jar)
         .containsPattern("failing-test +no ");
     assertThat(ran.status()).isZero();

@@ -343,7 +343,8 @@ final class Report {
       "ExecutorsPatchBenchmark.submitGet", "jdk-executors: `ThreadPoolExecutor.submit(callable).get()`, context carried to the task",
       "ExecutorsPatchBenchmark.supplyAsyncJoin", "jdk-executors: `CompletableFuture.supplyAsync(supplier, pool).join()`",
       "HttpClientPatchBenchmark.send", "jdk-http-client: `HttpClient.send`, GET over kept-alive HTTP/1.1 to a loopback JDK server",
-      "UrlConnectionPatchBenchmark.get", "jdk-url-connection: `HttpURLConnection` GET, body read, connection kept alive, loopback");
+      "UrlConnectionPatchBenchmark.get", "jdk-url-connection: `HttpURLConnection` GET, body read, connection kept alive, loopback",
+      "ServletPatchBenchmark.get", "servlet: one request served by embedded Tomcat 11 (GET over kept-alive HTTP/1.1 on loopback, with a traceparent)");
 
   /**
    * JMH's CSV of the *PatchBenchmark classes (-rf csv, param {@code patched}): per intercepted call, the call

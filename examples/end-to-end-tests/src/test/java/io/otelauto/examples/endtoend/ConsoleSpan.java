@@ -12,6 +12,20 @@ record ConsoleSpan(String name, String kind, String traceId, String spanId, Stri
       + "trace_id=(?<trace>[0-9a-f]{32}) span_id=(?<span>[0-9a-f]{16}) parent_span_id=(?<parent>[0-9a-f]{16}|-) "
       + "start=\\S+ duration=[0-9.]+ms service=(?<service>\\S+) attributes=(?<attributes>\\{.*})$");
 
+  /** Whether the span has exactly {@code key=value} among its attributes. */
+  boolean hasAttribute(String key, String value) {
+    String entry = key + "=" + value;
+    for (int at = attributes.indexOf(entry); at >= 0; at = attributes.indexOf(entry, at + 1)) {
+      char before = attributes.charAt(at - 1);
+      int end = at + entry.length();
+      char after = end < attributes.length() ? attributes.charAt(end) : '}';
+      if ((before == '{' || before == ' ') && (after == ',' || after == '}')) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static boolean isSpan(String line) {
     return LINE.matcher(line).matches();
   }

@@ -90,6 +90,11 @@ final class ExampleProcess implements AutoCloseable {
     }
   }
 
+  /** SIGTERM, as a service manager stops a service (Process.destroy on Unix). */
+  void signalTerminate() {
+    process.destroy();
+  }
+
   int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError(name + " did not exit; output:\n" + output());

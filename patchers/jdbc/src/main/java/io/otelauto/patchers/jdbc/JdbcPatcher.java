@@ -12,6 +12,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
+import io.otelauto.patchers.api.ApplicationClassLoaders;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -106,7 +107,7 @@ public final class JdbcPatcher implements Patcher {
         ADD_BATCH_HOOK, (BiConsumer<Object, String>) jdbc::addBatch,
         CLEAR_BATCH_HOOK, (Consumer<Object>) jdbc::clearBatch,
         PREPARE_HOOK, (BiConsumer<Object, String>) jdbc::prepared);
-    ElementMatcher<ClassLoader> applicationLoaders = JdbcPatcher::isApplicationLoader;
+    ElementMatcher<ClassLoader> applicationLoaders = ApplicationClassLoaders.matcher();
     installed = InstalledPatch.install(context, hooks, context.agentBuilder()
         .type(statementTypes(), applicationLoaders)
         .transform((builder, type, loader, module, domain) -> builder
@@ -153,14 +154,6 @@ public final class JdbcPatcher implements Patcher {
             .or(nameStartsWith("sun.")).or(nameStartsWith("com.sun.")).or(nameStartsWith("io.opentelemetry.")))
         .and(not(isInterface()))
         .and(declaresMethod(methods));
-  }
-
-  /** JDBC drivers, pools and wrappers live in the program's loaders; the agent's own are left alone. */
-  private static boolean isApplicationLoader(ClassLoader loader) {
-    return loader != null
-        && loader != ClassLoader.getPlatformClassLoader()
-        && !"otel-auto-instrument".equals(loader.getName())
-        && !"otel-auto-instrument-patchers".equals(loader.getName());
   }
 
   /**

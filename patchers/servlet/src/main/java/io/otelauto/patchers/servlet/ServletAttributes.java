@@ -1,0 +1,98 @@
+package io.otelauto.patchers.servlet;
+
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.semconv.ClientAttributes;
+import io.opentelemetry.semconv.HttpAttributes;
+import io.opentelemetry.semconv.NetworkAttributes;
+import io.opentelemetry.semconv.ServerAttributes;
+import io.opentelemetry.semconv.UrlAttributes;
+import io.opentelemetry.semconv.UserAgentAttributes;
+import io.otelauto.patchers.api.HttpConventions;
+
+/**
+ * A servlet request's span name, route and attributes under the stable HTTP server semantic conventions.
+ *
+ * <p>The route is the most specific one known when the request leaves the servlet: Spring MVC's matched
+ * pattern ({@code /orders/{id}}), else the servlet mapping ({@code /orders/*}); never the raw path, whose ids
+ * would make every request a name of its own.
+ */
+final class ServletAttributes {
+  /** Where Spring MVC's {@code HandlerMapping} puts the pattern that matched (a String). */
+  static final String SPRING_MVC_PATTERN = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
+
+  private ServletAttributes() {}
+
+  static String method(ServletApi api, Object request) {
+    String method = api.method(request);
+    return HttpConventions.isKnownMethod(method) ? method : HttpConventions.OTHER_METHOD;
+  }
+
+  /** {@code METHOD route}; {@code METHOD} alone while the route is unknown; {@code HTTP} for unknown methods. */
+  static String spanName(String method, String route) {
+    String prefix = HttpConventions.OTHER_METHOD.equals(method) ? "HTTP" : method;
+    return route == null ? prefix : prefix + " " + route;
+  }
+
+  /** The attributes known at the start, straight on the builder (no intermediate Attributes per request). */
+  static void onStart(ServletApi api, Object request, String method, SpanBuilder attributes) {
+    attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, method);
+    if (HttpConventions.OTHER_METHOD.equals(method)) {
+      attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, api.method(request));
+    }
+    attributes.setAttribute(UrlAttributes.URL_PATH, api.requestUri(request));
+    String query = api.queryString(request);
+    if (query != null) {
+      attributes.setAttribute(UrlAttributes.URL_QUERY, HttpConventions.redactQuery(query));
+    }
+    attributes.setAttribute(UrlAttributes.URL_SCHEME, api.scheme(request));
+    // Per the Servlet spec both come from the Host header, as the client addressed us.
+    attributes.setAttribute(ServerAttributes.SERVER_ADDRESS, api.serverName(request));
+    int port = api.serverPort(request);
+    if (port > 0) {
+      attributes.setAttribute(ServerAttributes.SERVER_PORT, (long) port);
+    }
+    String client = api.remoteAddr(request);
+    if (client != null) {
+      attributes.setAttribute(ClientAttributes.CLIENT_ADDRESS, client);
+    }
+    String protocol = api.protocol(request);
+    if (protocol != null && protocol.startsWith("HTTP/")) {
+      String version = protocol.substring("HTTP/".length());
+      // Containers say HTTP/2.0; the conventions' value is 2.
+      attributes.setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, version.equals("2.0") ? "2" : version);
+    }
+    String userAgent = api.header(request, "User-Agent");
+    if (userAgent != null) {
+      attributes.setAttribute(UserAgentAttributes.USER_AGENT_ORIGINAL, userAgent);
+    }
+  }
+
+  /** The route of the request as it leaves the servlet, or null when neither framework nor mapping tells. */
+  static String route(ServletApi api, Object request) {
+    String contextPath = nullToEmpty(api.contextPath(request));
+    String[] mapping = api.mapping(request);
+    Object pattern = api.attribute(request, SPRING_MVC_PATTERN);
+    if (pattern instanceof String) {
+      // Spring's patterns are relative to the DispatcherServlet's path when it is mapped to one (/api/*).
+      boolean pathMapped = mapping != null ? "PATH".equals(mapping[1]) : api.pathInfo(request) != null;
+      return contextPath + (pathMapped ? nullToEmpty(api.servletPath(request)) : "") + pattern;
+    }
+    if (mapping == null || mapping[1] == null) {
+      return null;
+    }
+    switch (mapping[1]) {
+      case "CONTEXT_ROOT":
+        return contextPath + "/";
+      case "DEFAULT":
+        return contextPath + "/*";
+      case "EXTENSION":
+        return contextPath + "/" + mapping[0];
+      default: // EXACT and PATH: the pattern is the route
+        return contextPath + mapping[0];
+    }
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}
