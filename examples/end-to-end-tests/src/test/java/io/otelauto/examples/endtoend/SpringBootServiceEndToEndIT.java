@@ -101,7 +101,7 @@ class SpringBootServiceEndToEndIT {
     assertThat(failed.name()).isEqualTo("GET /fail");
     assertThat(failed.attributes()).contains("error.type=java.lang.IllegalStateException", "http.response.status_code=500");
 
-    for (String async : List.of("/deferred/orders/2", "/async/orders/3")) {
+    for (String async : List.of("/deferred/orders/2", "/async/orders/3", "/callable/orders/1")) {
       HttpResponse<String> response = get(async, null);
       assertThat(response.statusCode()).as(async).isEqualTo(200);
       ConsoleSpan asyncServer = onlyServer(awaitSpans(path(async)), async);

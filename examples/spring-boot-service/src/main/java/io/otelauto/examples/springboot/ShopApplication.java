@@ -3,6 +3,7 @@ package io.otelauto.examples.springboot;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -89,6 +90,12 @@ public class ShopApplication {
   @GetMapping("/async/orders/{id}")
   public CompletableFuture<Map<String, Object>> async(@PathVariable int id) {
     return CompletableFuture.supplyAsync(() -> item(id), workers);
+  }
+
+  /** Spring MVC runs the Callable on its own task executor, after the controller returned. */
+  @GetMapping("/callable/orders/{id}")
+  public Callable<Map<String, Object>> callable(@PathVariable int id) {
+    return () -> item(id);
   }
 
   @GetMapping("/fail")

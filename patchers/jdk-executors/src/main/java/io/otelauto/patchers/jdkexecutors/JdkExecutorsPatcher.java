@@ -1,8 +1,14 @@
 package io.otelauto.patchers.jdkexecutors;
 
+import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
+import static net.bytebuddy.matcher.ElementMatchers.hasSuperClass;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
@@ -20,6 +26,7 @@ import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
@@ -75,8 +82,14 @@ public final class JdkExecutorsPatcher implements Patcher {
         .type(named("java.util.concurrent.ThreadPoolExecutor"))
         .transform(advice(
             CaptureTaskAdvice.class, named("execute").and(takesArguments(Runnable.class)),
-            BeforeExecuteAdvice.class, named("beforeExecute").and(takesArguments(2)),
-            AfterExecuteAdvice.class, named("afterExecute").and(takesArguments(2))))
+            BeforeExecuteAdvice.class, PoolHooks.BEFORE_EXECUTE,
+            AfterExecuteAdvice.class, PoolHooks.AFTER_EXECUTE))
+        // Subclasses that override beforeExecute/afterExecute without calling super (Spring's
+        // ThreadPoolTaskExecutor does, for Spring MVC's Callable) get the same advice in their override;
+        // where the override does call super, the second attach replaces the first with the same context.
+        .type(PoolHooks.overrides())
+        .transform(advice(BeforeExecuteAdvice.class, PoolHooks.BEFORE_EXECUTE,
+            AfterExecuteAdvice.class, PoolHooks.AFTER_EXECUTE))
         .type(named("java.util.concurrent.ScheduledThreadPoolExecutor"))
         .transform(advice(CaptureTaskAdvice.class, named("delayedExecute").and(takesArguments(1))))
         .type(named("java.util.concurrent.ForkJoinPool"))
@@ -111,6 +124,27 @@ public final class JdkExecutorsPatcher implements Patcher {
   /** Tasks whose context is held, for tests: captured contexts must not pile up. */
   synchronized int capturedTasks() {
     return handoff == null ? 0 : handoff.capturedTasks();
+  }
+
+  /** ThreadPoolExecutor's hooks, built at the first patch (a nested class: discovery must not load Byte Buddy). */
+  private static final class PoolHooks {
+    static final ElementMatcher.Junction<MethodDescription> BEFORE_EXECUTE = named("beforeExecute")
+        .and(takesArguments(2)).and(takesArgument(0, named("java.lang.Thread")))
+        .and(takesArgument(1, named("java.lang.Runnable")));
+    static final ElementMatcher.Junction<MethodDescription> AFTER_EXECUTE = named("afterExecute")
+        .and(takesArguments(2)).and(takesArgument(0, named("java.lang.Runnable")))
+        .and(takesArgument(1, named("java.lang.Throwable")));
+
+    /**
+     * Classes that override them. Cheap first: not the JDK's, not an interface, declares one of the two (read
+     * from its own class file); only then are its superclasses looked at.
+     */
+    static ElementMatcher.Junction<TypeDescription> overrides() {
+      return not(nameStartsWith("java.").or(nameStartsWith("jdk.")).or(nameStartsWith("sun.")))
+          .and(not(isInterface()))
+          .and(declaresMethod(not(isAbstract()).and(BEFORE_EXECUTE.or(AFTER_EXECUTE))))
+          .and(hasSuperClass(named("java.util.concurrent.ThreadPoolExecutor")));
+    }
   }
 
   /** Pairs of (advice class, method matcher) applied to one type. */

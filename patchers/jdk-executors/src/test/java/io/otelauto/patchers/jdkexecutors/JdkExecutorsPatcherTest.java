@@ -17,6 +17,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -116,6 +117,17 @@ class JdkExecutorsPatcherTest {
 
     handOffs.forEach((name, handOff) ->
         assertThat(seenInside(handOff)).as(name).isEqualTo(parent.getSpanContext()));
+  }
+
+  @Test
+  void aPoolWhoseHooksSkipSuperStillCarriesTheContext() throws Exception {
+    ThreadPoolExecutor springLike = new org.example.pools.SkipSuperPool();
+    try {
+      assertThat(seenInside(task -> get(springLike.submit(task)))).isEqualTo(parent.getSpanContext());
+      assertThat(springLike.submit(() -> Span.current().getSpanContext()).get(30, TimeUnit.SECONDS).isValid()).isFalse();
+    } finally {
+      springLike.shutdownNow();
+    }
   }
 
   @Test
