@@ -1,5 +1,6 @@
 package io.otelauto.launcher;
 
+import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.otelauto.bootstrap.AgentConfig;
 import io.otelauto.bootstrap.PatcherDiscovery;
 import io.otelauto.bootstrap.StderrAgentLog;
@@ -11,8 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,7 +59,8 @@ public final class Launcher implements Callable<Integer> {
 
   @Option(names = "--exporter", paramLabel = "NAME[,NAME...]",
       description = "Where spans go: console (the default, one line per span on stderr), otlp, "
-          + "logging-otlp or none (sets OTEL_TRACES_EXPORTER).")
+          + "logging-otlp, none, or one a patcher jar adds (sets OTEL_TRACES_EXPORTER; another name is a "
+          + "usage error).")
   String exporter;
 
   @Option(names = "--debug", description = "The agent says which patchers it applied (Patched NAME) and more.")
@@ -99,6 +106,16 @@ public final class Launcher implements Callable<Integer> {
     if (listPatchers) {
       listPatchers(out);
       return 0;
+    }
+    if (exporter != null) {
+      Set<String> known = knownExporters();
+      for (String name : exporter.split(",", -1)) {
+        if (!known.contains(name.trim())) {
+          err.println("otel-auto-instrument: unknown exporter '" + name.trim() + "' for --exporter; use one of: "
+              + String.join(", ", known));
+          return CommandLine.ExitCode.USAGE;
+        }
+      }
     }
     if (command == null) {
       err.println("otel-auto-instrument: missing COMMAND");
@@ -157,6 +174,30 @@ public final class Launcher implements Callable<Integer> {
     changes.forEach((name, value) -> plan.append(name).append('=').append(value).append('\0'));
     argv.forEach(argument -> plan.append(argument).append('\0'));
     return plan.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The exporter names the agent would accept: {@code none}, and every span exporter provider its SDK finds
+   * (console, otlp, logging-otlp from the agent's own jars, and any a patcher jar adds), sorted. Asked only
+   * for {@code --exporter}, so that a typo is a usage error here rather than the SDK's stack trace inside the
+   * program.
+   */
+  private Set<String> knownExporters() {
+    Set<String> names = new TreeSet<>(Set.of("none"));
+    ClassLoader loader = PatcherDiscovery.loaderFor(
+        PatcherDiscovery.patcherJars(home, AgentConfig.fromSystem()), Launcher.class.getClassLoader());
+    Iterator<ConfigurableSpanExporterProvider> providers =
+        ServiceLoader.load(ConfigurableSpanExporterProvider.class, loader).iterator();
+    while (true) {
+      try {
+        if (!providers.hasNext()) {
+          return names;
+        }
+        names.add(providers.next().getName());
+      } catch (ServiceConfigurationError | LinkageError e) {
+        // A broken provider in a dropped-in jar: its name cannot be known, the others still are.
+      }
+    }
   }
 
   private void listPatchers(PrintWriter out) {

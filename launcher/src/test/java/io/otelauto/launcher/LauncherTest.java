@@ -59,6 +59,20 @@ class LauncherTest {
   }
 
   @Test
+  void anExporterTheAgentDoesNotKnowIsAUsageErrorNamingTheKnownOnes() throws Exception {
+    Path plan = home.resolve("plan");
+    Map<String, String> environment = Map.of("PATH", "/bin:/usr/bin", Launcher.PLAN_VARIABLE, plan.toString());
+
+    assertThat(run(environment, "--exporter", "otlp,bogus", "sh", "-c", "exit 0")).isEqualTo(2);
+
+    assertThat(err.toString()).isEqualTo("otel-auto-instrument: unknown exporter 'bogus' for --exporter; "
+        + "use one of: console, experimental-otlp/stdout, logging-otlp, none, otlp\n");
+    assertThat(plan).doesNotExist();
+    assertThat(run(environment, "--exporter", "console,otlp", "sh", "-c", "exit 0")).isZero();
+    assertThat(Files.readString(plan)).contains("OTEL_TRACES_EXPORTER=console,otlp\0");
+  }
+
+  @Test
   void commandNotFoundIs127AndNotExecutableIs126(@TempDir Path bin) throws Exception {
     Path script = Files.createFile(bin.resolve("not-executable"));
     assertThat(run(Map.of("PATH", bin.toString()), "no-such-command")).isEqualTo(127);
