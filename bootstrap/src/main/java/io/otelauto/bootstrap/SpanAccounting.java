@@ -11,10 +11,12 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.otelauto.patchers.api.AgentLog;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -41,6 +43,7 @@ final class SpanAccounting {
   private final List<QueueGate> gates = new CopyOnWriteArrayList<>();
   private final AtomicLong nextReport = new AtomicLong(Long.MIN_VALUE);
   private final AtomicInteger shutDown = new AtomicInteger();
+  private final AtomicBoolean finallyReported = new AtomicBoolean();
 
   SpanAccounting(AgentLog log) {
     this.log = log;
@@ -113,11 +116,43 @@ final class SpanAccounting {
 
   /** After the last export, at shutdown (batch processors shut their exporter down last): the totals. */
   private void reportAtShutdown() {
+    if (!finallyReported.compareAndSet(false, true)) {
+      return;
+    }
     if (dropped() + failed() > 0) {
       log.error(summary("in all"), null);
     } else {
       log.debug("every span ended was handed to the exporters; " + delivered() + " delivered, none dropped");
     }
+  }
+
+  /**
+   * The exit bound ended the shutdown before the exporters were done ({@link ExitBound}): the totals, with
+   * the spans still queued or being sent counted too, so that ended = delivered + reported.
+   */
+  void reportCutAtExit(Duration bound) {
+    if (!finallyReported.compareAndSet(false, true)) {
+      return;
+    }
+    // Every batched exporter is handed every batch of the one batch processor, each delivering at its pace.
+    List<CountingExporter> batched = new ArrayList<>(exporters);
+    batched.removeAll(unbatched);
+    StringBuilder cut = new StringBuilder();
+    for (QueueGate gate : gates) {
+      for (CountingExporter exporter : batched) {
+        long unresolved = gate.unresolvedBy(exporter);
+        if (unresolved > 0) {
+          cut.append(' ').append(unresolved).append(" still queued or being sent to ").append(exporter.name)
+              .append(" when the exit bound (").append(bound.toMillis())
+              .append(" ms, OTEL_AUTO_INSTRUMENT_EXIT_TIMEOUT) ended the export;");
+        }
+      }
+    }
+    if (dropped() + failed() == 0 && cut.length() == 0) {
+      return;
+    }
+    String totals = dropped() + failed() > 0 ? summary("in all") + ";" : "spans not exported in all:";
+    log.error(totals + cut.substring(0, Math.max(0, cut.length() - 1)), null);
   }
 
   private long delivered() {
@@ -196,6 +231,11 @@ final class SpanAccounting {
     @Override
     public boolean isEndRequired() {
       return true;
+    }
+
+    /** Accepted here and neither delivered nor failed by {@code exporter}: still queued, or being sent. */
+    long unresolvedBy(CountingExporter exporter) {
+      return Math.max(0, accepted.get() - exporter.delivered.sum() - exporter.failed.sum());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.otelauto.bootstrap;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.exporter.logging.otlp.internal.traces.OtlpStdoutSpanExporter;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.FilterOutputStream;
@@ -11,6 +12,8 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.semconv.ServiceAttributes;
 import io.otelauto.patchers.api.AgentLog;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 
 /**
@@ -47,9 +50,21 @@ final class Telemetry {
       System.setProperty(HTTP_SENDER_PROPERTY, URL_CONNECTION_SENDER);
     }
     try {
-      // The SDK registers a shutdown hook that flushes and closes it: spans of a program that returns from
-      // main or calls System.exit are exported before the JVM goes.
-      return sdkBuilder(new SpanAccounting(log)).build().getOpenTelemetrySdk();
+      // A shutdown hook flushes and closes the SDK, within the exit bound: spans of a program that returns
+      // from main or calls System.exit are exported before the JVM goes, and a collector that fails cannot
+      // hold the exit for longer than the bound.
+      SpanAccounting accounting = new SpanAccounting(log);
+      AtomicReference<Duration> bound = new AtomicReference<>(ExitBound.DEFAULT);
+      OpenTelemetrySdk sdk = sdkBuilder(accounting)
+          .addPropertiesCustomizer(config -> {
+            bound.set(ExitBound.of(config));
+            return Map.of();
+          })
+          .disableShutdownHook()
+          .build()
+          .getOpenTelemetrySdk();
+      ExitBound.install(sdk, accounting, bound.get());
+      return sdk;
     } catch (Throwable t) {
       log.error("OpenTelemetry could not be configured; no telemetry will be exported", t);
       return OpenTelemetry.noop();

@@ -224,7 +224,8 @@ class DistributionIT {
     }
     Result result = run(LAUNCHER, jdk(), Map.of(
             "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + closedPort,
-            "OTEL_JAVA_EXPORTER_OTLP_RETRY_ENABLED", "false"),
+            // Without retries the refusal is final at once, well inside the exit bound.
+            "OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED", "true"),
         "--exporter", "otlp", "java", "-cp", TEST_CLASSES.toString(), SelfRequestingServer.class.getName());
 
     assertThat(result.status()).as(result.err()).isZero();
@@ -344,9 +345,13 @@ class DistributionIT {
 
   @Test
   void aBrokenExporterSettingLeavesTheProgramRunning() throws Exception {
-    Result result = run(jdk(), "--exporter", "no-such-exporter", "java", "-cp", TEST_CLASSES.toString(),
-        SelfRequestingServer.class.getName(), "5");
+    // The launcher refuses an unknown --exporter; the standard variable reaches the agent unchecked.
+    Result refused = run(jdk(), "--exporter", "no-such-exporter", "java", "-version");
+    Result result = run(LAUNCHER, jdk(), Map.of("OTEL_TRACES_EXPORTER", "no-such-exporter"), "java", "-cp",
+        TEST_CLASSES.toString(), SelfRequestingServer.class.getName(), "5");
 
+    assertThat(refused.status()).isEqualTo(2);
+    assertThat(refused.err()).startsWith("otel-auto-instrument: unknown exporter 'no-such-exporter' for --exporter");
     assertThat(result.status()).isEqualTo(5);
     assertThat(result.out()).isEqualTo("response: pong\n");
     assertThat(result.err()).contains("OpenTelemetry could not be configured");
