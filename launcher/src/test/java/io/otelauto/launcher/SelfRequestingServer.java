@@ -2,9 +2,7 @@ package io.otelauto.launcher;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -29,15 +27,7 @@ public final class SelfRequestingServer {
         // as it should be
       }
     }
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/ping", exchange -> {
-      byte[] body = "pong".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    server.start();
+    HttpServer server = ServesUntilTerminated.startPingServer();
     HttpURLConnection connection = (HttpURLConnection) new URL(
         "http://127.0.0.1:" + server.getAddress().getPort() + "/ping?from=self").openConnection();
     try (InputStream in = connection.getInputStream()) {

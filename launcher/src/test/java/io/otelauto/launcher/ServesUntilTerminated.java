@@ -1,6 +1,7 @@
 package io.otelauto.launcher;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,11 @@ public final class ServesUntilTerminated {
   private ServesUntilTerminated() {}
 
   public static void main(String[] args) throws Exception {
+    System.out.println("listening on " + startPingServer().getAddress().getPort());
+  }
+
+  /** A JDK HTTP server on 127.0.0.1, a free port, that answers {@code /ping} with {@code pong}. */
+  static HttpServer startPingServer() throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/ping", exchange -> {
       byte[] body = "pong".getBytes(StandardCharsets.UTF_8);
@@ -19,6 +25,6 @@ public final class ServesUntilTerminated {
       }
     });
     server.start();
-    System.out.println("listening on " + server.getAddress().getPort());
+    return server;
   }
 }
