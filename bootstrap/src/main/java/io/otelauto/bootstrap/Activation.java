@@ -30,6 +30,9 @@ import java.util.function.Consumer;
  * are retransformed once their definition completes ({@link #patchLate}), on a thread of ours.
  */
 final class Activation implements ClassFileTransformer {
+  /** How many of the last classes that began to load are remembered per thread. */
+  private static final int RECENT = 6;
+
   private final RecordingInstrumentation instrumentation;
   private final Set<String> triggers = new HashSet<>();
   private final List<Patcher> deferred;
@@ -38,7 +41,6 @@ final class Activation implements ClassFileTransformer {
   private final ThreadLocal<Boolean> activating = new ThreadLocal<>();
   /** Per thread, the loaders and names of the last classes that began to load, as a ring. */
   private final ThreadLocal<Object[]> recent = ThreadLocal.withInitial(() -> new Object[2 * RECENT + 1]);
-  private static final int RECENT = 6;
   private volatile boolean done;
 
   private Activation(RecordingInstrumentation instrumentation, List<Patcher> deferred,

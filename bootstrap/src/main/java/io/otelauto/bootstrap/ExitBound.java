@@ -1,8 +1,8 @@
 package io.otelauto.bootstrap;
 
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
