@@ -86,7 +86,7 @@ final class Activation implements ClassFileTransformer {
     if (done || classBeingRedefined != null || className == null) {
       return null;
     }
-    if (!triggers.contains(className) || activating.get() != null) {
+    if (!triggers.contains(className) || activating.get() != null || isOurs(loader)) {
       remember(loader, className);
       return null;
     }
@@ -114,6 +114,19 @@ final class Activation implements ClassFileTransformer {
       }
       return changed ? current : null;
     }
+  }
+
+  /**
+   * The agent's own loaders load classes that are triggers elsewhere (its copy of the OpenTelemetry API):
+   * only the program's copy triggers. Asked of trigger names only.
+   */
+  private static boolean isOurs(ClassLoader loader) {
+    for (ClassLoader own = Activation.class.getClassLoader(); loader != null; loader = loader.getParent()) {
+      if (loader == own) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void remember(ClassLoader loader, String className) {

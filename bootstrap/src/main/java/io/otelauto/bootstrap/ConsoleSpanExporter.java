@@ -1,6 +1,7 @@
 package io.otelauto.bootstrap;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.semconv.ServiceAttributes;
@@ -45,12 +46,15 @@ final class ConsoleSpanExporter implements SpanExporter {
     span.getAttributes().forEach((key, value) -> attributes.add(key.getKey() + "=" + value));
     String parent = span.getParentSpanContext().isValid() ? span.getParentSpanId() : "-";
     long durationNanos = span.getEndEpochNanos() - span.getStartEpochNanos();
+    InstrumentationScopeInfo scope = span.getInstrumentationScopeInfo();
     return String.format(Locale.ROOT,
-        "span \"%s\" kind=%s trace_id=%s span_id=%s parent_span_id=%s start=%s duration=%.3fms service=%s attributes=%s",
+        "span \"%s\" kind=%s trace_id=%s span_id=%s parent_span_id=%s start=%s duration=%.3fms service=%s attributes=%s"
+            + " scope=%s%s",
         span.getName(), span.getKind(), span.getTraceId(), span.getSpanId(), parent,
         START.format(Instant.ofEpochSecond(0, span.getStartEpochNanos())),
         durationNanos / 1_000_000.0,
-        span.getResource().getAttribute(ServiceAttributes.SERVICE_NAME), attributes);
+        span.getResource().getAttribute(ServiceAttributes.SERVICE_NAME), attributes,
+        scope.getName().isEmpty() ? "-" : scope.getName(), scope.getVersion() == null ? "" : "@" + scope.getVersion());
   }
 
   @Override

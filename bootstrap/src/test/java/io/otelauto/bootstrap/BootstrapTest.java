@@ -65,7 +65,7 @@ class BootstrapTest {
     assertThat(child).matches("span \"GET /x\" kind=SERVER trace_id=" + parent.getSpanContext().getTraceId()
         + " span_id=[0-9a-f]{16} parent_span_id=" + parent.getSpanContext().getSpanId()
         + " start=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z duration=\\d+\\.\\d{3}ms service=svc "
-        + "attributes=\\{http.route=/x}");
+        + "attributes=\\{http.route=/x} scope=t");
     assertThat(root).contains("parent_span_id=- ");
   }
 

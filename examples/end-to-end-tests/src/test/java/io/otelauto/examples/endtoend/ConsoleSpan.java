@@ -7,10 +7,10 @@ import java.util.regex.Pattern;
 
 /** One span as the console exporters (the agent's and the examples') print it. */
 record ConsoleSpan(String name, String kind, String traceId, String spanId, String parentSpanId, String service,
-    String attributes) {
+    String attributes, String scope) {
   static final Pattern LINE = Pattern.compile("^span \"(?<name>[^\"]*)\" kind=(?<kind>\\w+) "
       + "trace_id=(?<trace>[0-9a-f]{32}) span_id=(?<span>[0-9a-f]{16}) parent_span_id=(?<parent>[0-9a-f]{16}|-) "
-      + "start=\\S+ duration=[0-9.]+ms service=(?<service>\\S+) attributes=(?<attributes>\\{.*})$");
+      + "start=\\S+ duration=[0-9.]+ms service=(?<service>\\S+) attributes=(?<attributes>\\{.*})(?: scope=(?<scope>\\S+))?$");
 
   /** Whether the span has exactly {@code key=value} among its attributes. */
   boolean hasAttribute(String key, String value) {
@@ -36,7 +36,8 @@ record ConsoleSpan(String name, String kind, String traceId, String spanId, Stri
       return Optional.empty();
     }
     return Optional.of(new ConsoleSpan(m.group("name"), m.group("kind"), m.group("trace"), m.group("span"),
-        m.group("parent"), m.group("service"), m.group("attributes")));
+        m.group("parent"), m.group("service"), m.group("attributes"),
+        m.group("scope") == null ? "" : m.group("scope")));
   }
 
   static List<ConsoleSpan> all(List<String> lines) {

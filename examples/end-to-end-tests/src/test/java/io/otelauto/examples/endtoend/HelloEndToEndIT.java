@@ -119,6 +119,36 @@ class HelloEndToEndIT {
     assertThat(scenario.publisherOutput).contains("Hello, testing!");
   }
 
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void aProgramWithItsOwnSdkSharesOneContextWithTheAgent(Path jdk) throws Exception {
+    // hello traces itself with its own SDK (OpenTelemetry 1.42.1) and now runs under the launcher.
+    Scenario scenario = run(jdk, List.of(LAUNCHER.toString()),
+        List.of(java(jdk), "-cp", INSTRUMENTED, "io.otelauto.examples.hello.Formatter", "0"),
+        List.of(java(jdk), "-cp", INSTRUMENTED, "io.otelauto.examples.hello.PublisherInstrumented", "0"));
+
+    // Its own spans still go through its own SDK (its exporter prints its own service name), as before.
+    ConsoleSpan hello = ConsoleSpan.named(scenario.helloSpans, "hello");
+    ConsoleSpan helloFormat = ConsoleSpan.named(scenario.helloSpans, "hello-format");
+    ConsoleSpan helloPublish = ConsoleSpan.named(scenario.helloSpans, "hello-publish");
+    assertThat(List.of(hello, helloFormat, helloPublish)).allSatisfy(span -> {
+      assertThat(span.service()).isEqualTo("hello");
+      assertThat(span.traceId()).isEqualTo(hello.traceId());
+    });
+    assertThat(helloFormat.parentSpanId()).isEqualTo(hello.spanId());
+    // The agent's CLIENT spans of its HttpClient calls are children of its own current spans: one context.
+    List<ConsoleSpan> clients = scenario.helloSpans.stream().filter(s -> s.kind().equals("CLIENT")).toList();
+    assertThat(clients).hasSize(2).allSatisfy(client -> assertThat(client.traceId()).isEqualTo(hello.traceId()));
+    assertThat(clients).extracting(ConsoleSpan::parentSpanId)
+        .containsExactlyInAnyOrder(helloFormat.spanId(), helloPublish.spanId());
+    // Downstream, the formatter's own span is in the same trace, under hello's span: the traceparent hello
+    // injected itself is kept (the agent adds only headers the request does not have).
+    ConsoleSpan format = ConsoleSpan.named(scenario.formatterSpans, "format_request");
+    assertThat(format.traceId()).isEqualTo(hello.traceId());
+    assertThat(format.parentSpanId()).isEqualTo(helloFormat.spanId());
+    assertThat(scenario.publisherOutput).contains("Hello, testing!");
+  }
+
   private record Scenario(List<ConsoleSpan> helloSpans, List<ConsoleSpan> formatterSpans,
       List<ConsoleSpan> publisherSpans, String publisherOutput) {}
 
@@ -128,13 +158,21 @@ class HelloEndToEndIT {
   }
 
   private Scenario run(Path jdk, List<String> formatterCommand, List<String> publisherCommand) throws Exception {
+    return run(jdk, List.of(), formatterCommand, publisherCommand);
+  }
+
+  /** {@code helloPrefix}: what hello's {@code java} command is started through (the launcher, or nothing). */
+  private Scenario run(Path jdk, List<String> helloPrefix, List<String> formatterCommand,
+      List<String> publisherCommand) throws Exception {
     ExampleProcess formatter = started("formatter", jdk, formatterCommand);
     ExampleProcess publisher = started("publisher", jdk, publisherCommand);
     String formatterPort = formatter.awaitLine(LISTENING, TIMEOUT).group(1);
     String publisherPort = publisher.awaitLine(LISTENING, TIMEOUT).group(1);
 
-    ExampleProcess hello = started("hello", jdk, List.of(java(jdk), "-cp", INSTRUMENTED,
+    List<String> helloCommand = new ArrayList<>(helloPrefix);
+    helloCommand.addAll(List.of(java(jdk), "-cp", INSTRUMENTED,
         "io.otelauto.examples.hello.Hello", "testing", formatterPort, publisherPort));
+    ExampleProcess hello = started("hello", jdk, helloCommand);
     assertThat(hello.awaitExit(TIMEOUT)).as(hello.output()).isZero();
 
     // Each server prints its span when the exchange ends, which may be just after hello got its answer.

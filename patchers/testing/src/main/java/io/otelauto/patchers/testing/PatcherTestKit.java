@@ -46,6 +46,8 @@ import net.bytebuddy.agent.ByteBuddyAgent;
  * the bridge.
  */
 public final class PatcherTestKit {
+  /** The classes of the bridge module, all of which the boot class path holds. */
+  private static final List<String> BRIDGE_CLASSES = List.of("Hooks", "OpenTelemetryApiBridge");
   private static PatcherTestKit installed;
 
   private final Instrumentation instrumentation;
@@ -151,21 +153,25 @@ public final class PatcherTestKit {
   }
 
   /**
-   * Adds the bridge to the boot class path as the agent does (from a jar built from the class on the test
-   * class path), so inlined advice in JDK classes and the patcher see the same class.
+   * Adds the bridge to the boot class path as the agent does (from a jar built from its classes on the test
+   * class path), so inlined advice in JDK classes and the patcher see the same classes.
    */
   private static void appendBridgeToBootClassPath(Instrumentation instrumentation) {
-    String resource = "io/otelauto/patchers/bridge/Hooks.class";
-    try (InputStream in = ClassLoader.getSystemResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException(resource + " is not on the test class path");
-      }
+    try {
       Path jar = Files.createTempFile("otel-auto-instrument-bridge", ".jar");
       jar.toFile().deleteOnExit();
       try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-        out.putNextEntry(new ZipEntry(resource));
-        in.transferTo(out);
-        out.closeEntry();
+        for (String name : BRIDGE_CLASSES) {
+          String resource = "io/otelauto/patchers/bridge/" + name + ".class";
+          try (InputStream in = ClassLoader.getSystemResourceAsStream(resource)) {
+            if (in == null) {
+              throw new IllegalStateException(resource + " is not on the test class path");
+            }
+            out.putNextEntry(new ZipEntry(resource));
+            in.transferTo(out);
+            out.closeEntry();
+          }
+        }
       }
       instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
     } catch (IOException e) {
