@@ -10,6 +10,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.annotations.SpanAttribute;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A program that uses its own copy of the OpenTelemetry API (1.10.0 in the tests, loaded apart from the
@@ -53,6 +54,12 @@ public final class ApiProgram {
 
   public static void resetGlobal() {
     GlobalOpenTelemetry.resetForTest();
+  }
+
+  /** Completes when {@code done} does, on the thread that completes it. */
+  @WithSpan
+  public static CompletableFuture<String> later(CompletableFuture<String> done) {
+    return done.thenApply(value -> value + " " + currentSpanId());
   }
 
   @WithSpan("annotated")

@@ -82,6 +82,26 @@ final class PatchBench {
    * made one fails too (something else is tracing).
    */
   void stop(boolean spansExpected) {
+    long children = close();
+    if (patched && spansExpected && children == 0) {
+      throw new IllegalStateException(patcher.name() + ": no span reached the exporter; the patch did not trace");
+    }
+    if (!patched && children != 0) {
+      throw new IllegalStateException(patcher.name() + ": spans were made without the patch");
+    }
+  }
+
+  /**
+   * As {@link #stop}, for a benchmark whose unpatched variant makes the same spans another way (the same
+   * calls straight on the SDK): both variants must have made spans under the request.
+   */
+  void stopMakingSpansEitherWay() {
+    if (close() == 0) {
+      throw new IllegalStateException(patcher.name() + ": no span reached the exporter");
+    }
+  }
+
+  private long close() {
     long children = childSpans();
     if (patched) {
       patcher.unpatch();
@@ -89,12 +109,7 @@ final class PatchBench {
     sdk.close();
     System.out.println("[" + patcher.name() + (patched ? ", patched" : ", not patched") + "] " + children
         + " spans exported under the request's span");
-    if (patched && spansExpected && children == 0) {
-      throw new IllegalStateException(patcher.name() + ": no span reached the exporter; the patch did not trace");
-    }
-    if (!patched && children != 0) {
-      throw new IllegalStateException(patcher.name() + ": spans were made without the patch");
-    }
+    return children;
   }
 
   /**

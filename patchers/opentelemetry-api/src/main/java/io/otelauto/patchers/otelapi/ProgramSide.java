@@ -101,6 +101,10 @@ final class ProgramSide {
     if (loader == null || loader == io.opentelemetry.context.ContextStorage.class.getClassLoader()) {
       return Answers.NONE;
     }
+    if (!hasTheWholeApi(loader)) {
+      log.debug("No bridge for the OpenTelemetry context without its API proper in " + loader);
+      return Answers.NONE;
+    }
     try {
       synchronized (this) {
         Boolean done = defined.get(loader);
@@ -122,11 +126,22 @@ final class ProgramSide {
     }
   }
 
+  /**
+   * Whether both halves of the API are there: the context ({@code opentelemetry-context}, which some
+   * libraries bring alone) and the API proper. With the context alone, it keeps its own storage.
+   */
+  private static boolean hasTheWholeApi(ClassLoader loader) {
+    try {
+      Class.forName("io.opentelemetry.api.trace.Span", false, loader);
+      Class.forName("io.opentelemetry.context.Context", false, loader);
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
   private void define(ClassLoader loader, ProtectionDomain domain)
       throws ReflectiveOperationException, IOException {
-    // Both halves of the API must be there: the context (io.opentelemetry.context) and the API proper.
-    Class.forName("io.opentelemetry.api.trace.Span", false, loader);
-    Class.forName("io.opentelemetry.context.Context", false, loader);
     Method defineClass = definer();
     for (Map.Entry<String, byte[]> entry : classes().entrySet()) {
       byte[] bytes = entry.getValue();

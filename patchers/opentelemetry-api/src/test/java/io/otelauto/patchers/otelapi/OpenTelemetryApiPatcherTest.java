@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,6 +99,31 @@ class OpenTelemetryApiPatcherTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aWithSpanMethodThatReturnsAStageEndsItsSpanWhenTheStageCompletes() throws Exception {
+    CompletableFuture<String> done = new CompletableFuture<>();
+    CompletableFuture<String> returned = (CompletableFuture<String>) call("later", done);
+
+    assertThat(KIT.spans()).noneMatch(span -> span.getName().equals("ApiProgram.later"));
+    done.complete("value");
+    assertThat(returned.get()).startsWith("value ");
+    SpanData later = named("ApiProgram.later");
+    assertThat(later.getParentSpanContext().isValid()).isFalse();
+  }
+
+  @Test
+  void aProgramWithTheContextAloneKeepsItsOwnStorage() throws Exception {
+    try (URLClassLoader contextOnly = new URLClassLoader("context-only", new URL[] {
+        Path.of(System.getProperty("program.api.jars").split(File.pathSeparator)[1]).toUri().toURL()},
+        ClassLoader.getPlatformClassLoader())) {
+      Class<?> context = contextOnly.loadClass("io.opentelemetry.context.Context");
+      Object current = inLoader(contextOnly, () -> context.getMethod("current").invoke(null));
+      // The API's own context: the bridge's needs the API proper, which this program does not have.
+      assertThat(current.getClass().getName()).isEqualTo("io.opentelemetry.context.ArrayBasedContext");
+    }
+  }
+
+  @Test
   void aGlobalTheProgramSetsItselfWinsUntilItIsReset() throws Exception {
     assertThat(call("globalClass")).isEqualTo(ProgramSide.OPEN_TELEMETRY_CLASS);
     call("setOwnGlobal");
@@ -128,11 +154,15 @@ class OpenTelemetryApiPatcherTest {
 
   /** Calls the program as its own thread would: with its loader as the context loader (the API's ServiceLoader reads it). */
   private Object call(String method, Object... arguments) throws Exception {
+    return inLoader(program, () -> invoke(method, arguments));
+  }
+
+  private static Object inLoader(ClassLoader loader, Callable<Object> call) throws Exception {
     Thread thread = Thread.currentThread();
     ClassLoader previous = thread.getContextClassLoader();
-    thread.setContextClassLoader(program);
+    thread.setContextClassLoader(loader);
     try {
-      return invoke(method, arguments);
+      return call.call();
     } finally {
       thread.setContextClassLoader(previous);
     }
