@@ -6,6 +6,7 @@ import io.otelauto.patchers.api.Patcher;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
@@ -20,13 +21,65 @@ import java.util.Map;
 public final class Agent {
   private Agent() {}
 
-  /** Called reflectively by {@link AgentPremain#premain}; {@code home} is the distribution's root. */
+  /**
+   * Called reflectively by {@link AgentPremain#premain} when some patcher jar has no index: finds the
+   * patchers now, applies those without triggers, and waits for the others' triggers. {@code home} is the
+   * distribution's root.
+   */
   public static void start(Instrumentation jvm, Path home) {
     long started = System.nanoTime();
-    AgentConfig config = AgentConfig.fromSystem();
-    AgentLog log = new StderrAgentLog(config.getBoolean(AgentConfig.DEBUG, false));
+    Setup setup = Setup.of(jvm, home);
+    if (setup == null) {
+      return;
+    }
     try {
-      RecordingInstrumentation instrumentation = new RecordingInstrumentation(jvm);
+      applyAll(setup.now, setup.context, setup.log);
+      Set<String> triggers = new HashSet<>();
+      for (Patcher patcher : setup.later) {
+        triggers.addAll(triggerClasses(patcher, setup.log));
+      }
+      triggers.remove(Patcher.ANY_TRIGGER);
+      PremainTrigger.arm(setup.instrumentation, triggers, setup::fire, setup.debug);
+      setup.log.debug("Agent started in " + millisSince(started) + " ms");
+    } catch (Throwable t) {
+      setup.log.error("The agent failed to start; the program runs without it", t);
+    }
+  }
+
+  /**
+   * Called reflectively by {@link AgentPremain} at the first trigger (see {@link PremainTrigger}): finds the
+   * patchers, applies them all, and returns the triggering class's file as they patch it (null: unchanged).
+   */
+  public static byte[] startAt(Instrumentation jvm, Path home, Object[] trigger) {
+    long started = System.nanoTime();
+    Setup setup = Setup.of(jvm, home);
+    if (setup == null) {
+      return null;
+    }
+    try {
+      applyAll(setup.now, setup.context, setup.log);
+      byte[] patched = setup.fire(trigger);
+      setup.log.debug("Agent started at the trigger in " + millisSince(started) + " ms");
+      return patched;
+    } catch (Throwable t) {
+      setup.log.error("The agent failed to start; the program runs without it", t);
+      return null;
+    }
+  }
+
+  /** The agent's state once its patchers are found: those to apply now, and those that wait for a trigger. */
+  private static final class Setup {
+    final AgentLog log;
+    final boolean debug;
+    final RecordingInstrumentation instrumentation;
+    final PatchContext context;
+    final List<Patcher> now = new ArrayList<>();
+    final List<Patcher> later = new ArrayList<>();
+
+    private Setup(Instrumentation jvm, Path home, AgentConfig config, AgentLog log, boolean debug) {
+      this.log = log;
+      this.debug = debug;
+      this.instrumentation = new RecordingInstrumentation(jvm);
       LazyOpenTelemetry openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
         openJavaLangToTheAgent(jvm, log);
@@ -34,21 +87,30 @@ public final class Agent {
         log.debug("OpenTelemetry configured in " + millisSince(configuring) + " ms");
         return configured;
       });
-      PatchContext context = new DefaultPatchContext(instrumentation, openTelemetry, config, log);
+      this.context = new DefaultPatchContext(instrumentation, openTelemetry, config, log);
       ClassLoader patcherLoader =
           PatcherDiscovery.loaderFor(PatcherDiscovery.patcherJars(home, config), Agent.class.getClassLoader());
-      List<Patcher> now = new ArrayList<>();
-      List<Patcher> later = new ArrayList<>();
       for (Patcher patcher : PatcherDiscovery.load(patcherLoader, log)) {
         if (isWanted(patcher, config, log)) {
           (triggerClasses(patcher, log).isEmpty() ? now : later).add(patcher);
         }
       }
-      applyAll(now, context, log);
-      Activation.arm(instrumentation, later, due -> applyAll(due, context, log), log);
-      log.debug("Agent started in " + millisSince(started) + " ms");
-    } catch (Throwable t) {
-      log.error("The agent failed to start; the program runs without it", t);
+    }
+
+    static Setup of(Instrumentation jvm, Path home) {
+      AgentConfig config = AgentConfig.fromSystem();
+      boolean debug = config.getBoolean(AgentConfig.DEBUG, false);
+      AgentLog log = new StderrAgentLog(debug);
+      try {
+        return new Setup(jvm, home, config, log, debug);
+      } catch (Throwable t) {
+        log.error("The agent failed to start; the program runs without it", t);
+        return null;
+      }
+    }
+
+    byte[] fire(Object[] trigger) {
+      return Activation.fire(instrumentation, later, due -> applyAll(due, context, log), log, trigger);
     }
   }
 

@@ -4,21 +4,26 @@ import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.jar.JarFile;
-import java.util.stream.Stream;
 
 /**
  * The {@code -javaagent} entry point: runs before the program's {@code main}, as sitecustomize.py runs before
  * a Python program.
  *
- * <p>It is the only class of the agent on the application's class path, and it uses nothing but the JDK. It
- * puts the bridge jar on the boot class path (so advice inlined into JDK classes can reach hooks), opens an
- * isolated class loader over {@code lib/agent/*.jar} (the agent core, the OpenTelemetry SDK, Byte Buddy;
- * parent: the platform loader, so the application's own copies never meet ours) and hands over to
- * {@code Agent.start} in that loader. It never throws: a broken agent leaves the program running without it.
+ * <p>It and the few classes it uses ({@link PremainTrigger}, {@link AgentConfig}) are the agent's only classes
+ * on the application's class path, and they use nothing but the JDK. It puts the bridge jar on the boot class
+ * path (so advice inlined into JDK classes can reach hooks), reads the trigger classes from the patcher jars'
+ * indexes, and waits for the first of them: a program that never loads one never opens the agent's class
+ * loader. At the trigger it opens an isolated class loader over {@code lib/agent/*.jar} (the agent core, the
+ * OpenTelemetry SDK, Byte Buddy; parent: the platform loader, so the application's own copies never meet
+ * ours) and hands over to {@code Agent.startAt} in that loader. A patcher jar without an index makes it start
+ * the agent at once ({@code Agent.start}), as before. It never throws: a broken agent leaves the program
+ * running without it.
  *
  * <p>Distribution layout, relative to this jar: {@code lib/otel-auto-instrument-agent.jar} (this),
  * {@code lib/bridge/}, {@code lib/agent/}, and {@code ../patchers/}.
@@ -42,15 +47,45 @@ public final class AgentPremain {
         instrumentation.appendToBootstrapClassLoaderSearch(
             new JarFile(lib.resolve("bridge").resolve("otel-auto-instrument-bridge.jar").toFile()));
       }
-      ClassLoader agentLoader = new URLClassLoader(
-          "otel-auto-instrument", jarsIn(lib.resolve("agent")), ClassLoader.getPlatformClassLoader());
-      Class.forName("io.otelauto.bootstrap.Agent", true, agentLoader)
-          .getMethod("start", Instrumentation.class, Path.class)
-          .invoke(null, instrumentation, lib.getParent());
+      AgentConfig config = AgentConfig.fromSystem();
+      Set<String> triggers = PremainTrigger.fromIndexes(PremainTrigger.patcherJars(lib.getParent(), config), config);
+      if (triggers == null) {
+        // A patcher jar without an index (or a patcher applied at start-up): the agent starts now.
+        agent(lib).getMethod("start", Instrumentation.class, Path.class).invoke(null, instrumentation, lib.getParent());
+        return;
+      }
+      PremainTrigger.arm(instrumentation, triggers, new Function<Object[], byte[]>() {
+        @Override
+        public byte[] apply(Object[] trigger) {
+          return startAt(instrumentation, lib, trigger);
+        }
+      }, config.getBoolean(AgentConfig.DEBUG, false));
     } catch (Throwable t) {
-      System.err.println("[otel-auto-instrument] the agent did not start; the program runs without it");
-      t.printStackTrace();
+      failed(t);
     }
+  }
+
+  /** The agent proper, at the first trigger; returns the triggering class as the patchers make it. */
+  private static byte[] startAt(Instrumentation instrumentation, Path lib, Object[] trigger) {
+    try {
+      return (byte[]) agent(lib).getMethod("startAt", Instrumentation.class, Path.class, Object[].class)
+          .invoke(null, instrumentation, lib.getParent(), trigger);
+    } catch (Throwable t) {
+      failed(t);
+      return null;
+    }
+  }
+
+  /** {@code Agent}, in an isolated class loader over {@code lib/agent/*.jar} (parent: the platform loader). */
+  private static Class<?> agent(Path lib) throws IOException, ClassNotFoundException {
+    ClassLoader agentLoader = new URLClassLoader(
+        "otel-auto-instrument", jarsIn(lib.resolve("agent")), ClassLoader.getPlatformClassLoader());
+    return Class.forName("io.otelauto.bootstrap.Agent", true, agentLoader);
+  }
+
+  private static void failed(Throwable t) {
+    System.err.println("[otel-auto-instrument] the agent did not start; the program runs without it");
+    t.printStackTrace();
   }
 
   private static boolean bridgeOnBootClassPath() {
@@ -63,14 +98,11 @@ public final class AgentPremain {
   }
 
   private static URL[] jarsIn(Path directory) throws IOException {
-    try (Stream<Path> files = Files.list(directory)) {
-      return files.filter(f -> f.toString().endsWith(".jar")).sorted().map(f -> {
-        try {
-          return f.toUri().toURL();
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      }).toArray(URL[]::new);
+    List<Path> jars = PremainTrigger.jarsIn(directory);
+    URL[] urls = new URL[jars.size()];
+    for (int i = 0; i < urls.length; i++) {
+      urls[i] = jars.get(i).toUri().toURL();
     }
+    return urls;
   }
 }

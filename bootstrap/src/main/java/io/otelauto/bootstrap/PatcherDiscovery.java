@@ -2,20 +2,17 @@ package io.otelauto.bootstrap;
 
 import io.otelauto.patchers.api.AgentLog;
 import io.otelauto.patchers.api.Patcher;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.stream.Stream;
 
 /**
  * Finds patchers the way the design's sitecustomize.py iterates entry points: {@link ServiceLoader} over the
@@ -28,22 +25,7 @@ public final class PatcherDiscovery {
 
   /** The patcher jars: {@code <home>/patchers/*.jar}, then each jar or directory named in the setting. */
   public static List<Path> patcherJars(Path home, AgentConfig config) {
-    List<Path> jars = new ArrayList<>();
-    if (home != null) {
-      jars.addAll(jarsIn(home.resolve("patchers")));
-    }
-    for (String entry : config.get(AgentConfig.PATCHERS, "").split(File.pathSeparator)) {
-      if (entry.isBlank()) {
-        continue;
-      }
-      Path path = Path.of(entry.trim()).toAbsolutePath();
-      if (Files.isDirectory(path)) {
-        jars.addAll(jarsIn(path));
-      } else {
-        jars.add(path);
-      }
-    }
-    return jars;
+    return PremainTrigger.patcherJars(home, config);
   }
 
   /** A loader for the patcher jars whose parent is the agent's loader (SPI, SDK, Byte Buddy). */
@@ -72,17 +54,6 @@ public final class PatcherDiscovery {
   public static String origin(Patcher patcher) {
     var source = patcher.getClass().getProtectionDomain().getCodeSource();
     return source == null || source.getLocation() == null ? "?" : source.getLocation().getPath();
-  }
-
-  private static List<Path> jarsIn(Path directory) {
-    if (!Files.isDirectory(directory)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.list(directory)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static URL toUrl(Path path) {

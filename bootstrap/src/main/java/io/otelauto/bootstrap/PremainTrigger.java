@@ -1,0 +1,243 @@
+package io.otelauto.bootstrap;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Waits for the first class some patcher waits for (a trigger) to start loading, with the JDK alone: until
+ * then the agent has opened no class loader, loaded neither Byte Buddy nor the SDK, and costs one hash-set
+ * lookup of each loading class's name. At the trigger it calls {@code start} once, with what is needed to
+ * patch the triggering class as it loads, and removes itself.
+ *
+ * <p>Registered as retransformation-capable, like Byte Buddy's transformers: the JVM fixes the list of such
+ * transformers for a class before calling the first, so the ones {@code start} adds never see the
+ * triggering class twice; {@code start} hands it to them.
+ *
+ * <p>Classes being defined when the trigger loads: the JVM transforms a class before it loads its superclass
+ * and interfaces, so a trigger that is an interface or a superclass (e.g. {@code jakarta.servlet.Servlet},
+ * loaded because {@code HttpServlet} is) fires after the classes that caused it were transformed, and before
+ * they are loaded. So the last few classes that began to load on each thread are remembered, and those of
+ * the triggering thread handed to {@code start}, which retransforms them once defined.
+ *
+ * <p>The trigger names come from an index each patcher jar carries ({@link #INDEX}: patcher name, then its
+ * trigger classes), read without loading any of its classes. Used by {@link AgentPremain} (in the program's
+ * class loader, before the agent's exists) and by {@link Agent} (for patchers without an index).
+ */
+final class PremainTrigger implements ClassFileTransformer {
+  /**
+   * In each patcher jar: one line per patcher, {@code NAME=TRIGGER,TRIGGER...} ({@code *}: with any other),
+   * {@code #} comments. Not a properties file: the JDK's Properties would load more classes than premain may.
+   */
+  static final String INDEX = "META-INF/otel-auto-instrument/patchers.index";
+  static final String SERVICES = "META-INF/services/io.otelauto.patchers.api.Patcher";
+  static final String ANY_TRIGGER = "*";
+  /** How many of the last classes that began to load are remembered per thread. */
+  private static final int RECENT = 6;
+
+  private final Instrumentation instrumentation;
+  private final Set<String> triggers;
+  private final Function<Object[], byte[]> start;
+  /**
+   * Per thread, the loaders and names of the last classes that began to load, as a ring. (No lambda and no
+   * {@code +} on strings here nor anywhere premain runs: both bootstrap method handles, and the first of a
+   * JVM costs it milliseconds to set up.)
+   */
+  private final ThreadLocal<Object[]> recent = new ThreadLocal<>() {
+    @Override
+    protected Object[] initialValue() {
+      return new Object[2 * RECENT + 1];
+    }
+  };
+  private volatile boolean done;
+
+  /**
+   * {@code triggers}: class names, dotted. {@code start} receives the triggering class's module, loader,
+   * internal name, protection domain and class file, and the loaders and names (internal) of the classes that
+   * last began to load on its thread; or null if a trigger was loaded already. It returns the class file to
+   * define (null: unchanged).
+   */
+  private PremainTrigger(Instrumentation instrumentation, Set<String> triggers, Function<Object[], byte[]> start) {
+    this.instrumentation = instrumentation;
+    this.triggers = new HashSet<>();
+    for (String name : triggers) {
+      this.triggers.add(name.replace('.', '/'));
+    }
+    this.start = start;
+  }
+
+  /** Calls {@code start} now if a trigger class is loaded already, else when the first one starts to load. */
+  static void arm(Instrumentation instrumentation, Set<String> triggers, Function<Object[], byte[]> start,
+      boolean debug) {
+    PremainTrigger trigger = new PremainTrigger(instrumentation, triggers, start);
+    if (trigger.triggers.isEmpty()) {
+      return;
+    }
+    instrumentation.addTransformer(trigger, true);
+    for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
+      if (triggers.contains(loaded.getName()) && !isOurs(loaded.getClassLoader())) {
+        debug(debug, "Trigger ".concat(loaded.getName()).concat(" was loaded already"));
+        trigger.fire(null);
+        return;
+      }
+    }
+    debug(debug, "Waiting for the first of ".concat(Integer.toString(trigger.triggers.size()))
+        .concat(" trigger classes"));
+  }
+
+  @Override
+  public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
+      ProtectionDomain domain, byte[] classfile) {
+    if (done || classBeingRedefined != null || className == null) {
+      return null;
+    }
+    if (!triggers.contains(className) || isOurs(loader)) {
+      remember(loader, className);
+      return null;
+    }
+    Object[] pending = recent.get().clone();
+    recent.remove();
+    return fire(new Object[] {module, loader, className, domain, classfile, pending});
+  }
+
+  private synchronized byte[] fire(Object[] trigger) {
+    if (done) {
+      return null;
+    }
+    done = true;
+    instrumentation.removeTransformer(this);
+    return start.apply(trigger);
+  }
+
+  /**
+   * The agent's own loaders load classes that are triggers elsewhere (its copy of the OpenTelemetry API):
+   * only the program's copy triggers. Asked of trigger names only.
+   */
+  private static boolean isOurs(ClassLoader loader) {
+    for (; loader != null; loader = loader.getParent()) {
+      String name = loader.getName();
+      if ("otel-auto-instrument".equals(name) || "otel-auto-instrument-patchers".equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void remember(ClassLoader loader, String className) {
+    Object[] ring = recent.get();
+    int next = ring[2 * RECENT] == null ? 0 : (Integer) ring[2 * RECENT];
+    ring[2 * next] = loader;
+    ring[2 * next + 1] = className;
+    ring[2 * RECENT] = (next + 1) % RECENT;
+  }
+
+  /**
+   * The trigger classes of every enabled patcher in {@code jars}, from their indexes; null if some jar has
+   * no index that covers all of its patchers (or cannot be read), or a patcher has no trigger (it is applied
+   * at start-up): then the agent must start now.
+   */
+  static Set<String> fromIndexes(List<Path> jars, AgentConfig config) {
+    Set<String> triggers = new HashSet<>();
+    for (Path jar : jars) {
+      try (ZipFile file = new ZipFile(jar.toFile())) {
+        ZipEntry index = file.getEntry(INDEX);
+        if (index == null) {
+          return null;
+        }
+        List<String> patchers = lines(file, index);
+        if (patchers.size() != lines(file, file.getEntry(SERVICES)).size()) {
+          return null;
+        }
+        for (String patcher : patchers) {
+          int equals = patcher.indexOf('=');
+          String name = equals < 0 ? patcher : patcher.substring(0, equals).strip();
+          if (!config.getBoolean("otel.instrumentation.".concat(name).concat(".enabled"), true)) {
+            continue;
+          }
+          String names = equals < 0 ? "" : patcher.substring(equals + 1).strip();
+          if (names.isEmpty()) {
+            return null;
+          }
+          for (String trigger : names.split(",")) {
+            if (!trigger.isBlank() && !ANY_TRIGGER.equals(trigger.strip())) {
+              triggers.add(trigger.strip());
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+    return triggers;
+  }
+
+  /** The lines of a jar entry that say something: neither blank nor a comment ({@code #}); none if absent. */
+  private static List<String> lines(ZipFile file, ZipEntry entry) throws IOException {
+    List<String> lines = new ArrayList<>();
+    if (entry != null) {
+      try (InputStream in = file.getInputStream(entry)) {
+        for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+          int comment = line.indexOf('#');
+          String content = (comment < 0 ? line : line.substring(0, comment)).strip();
+          if (!content.isEmpty()) {
+            lines.add(content);
+          }
+        }
+      }
+    }
+    return lines;
+  }
+
+  /** The patcher jars: {@code <home>/patchers/*.jar}, then each jar or directory named in the setting. */
+  static List<Path> patcherJars(Path home, AgentConfig config) {
+    List<Path> jars = new ArrayList<>();
+    if (home != null) {
+      jars.addAll(jarsIn(home.resolve("patchers")));
+    }
+    for (String entry : config.get(AgentConfig.PATCHERS, "").split(File.pathSeparator)) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      Path path = Path.of(entry.trim()).toAbsolutePath();
+      if (path.toFile().isDirectory()) {
+        jars.addAll(jarsIn(path));
+      } else {
+        jars.add(path);
+      }
+    }
+    return jars;
+  }
+
+  static List<Path> jarsIn(Path directory) {
+    List<Path> jars = new ArrayList<>();
+    String[] names = directory.toFile().list();
+    if (names != null) {
+      Arrays.sort(names);
+      for (String name : names) {
+        if (name.endsWith(".jar")) {
+          jars.add(directory.resolve(name));
+        }
+      }
+    }
+    return jars;
+  }
+
+  private static void debug(boolean debug, String message) {
+    if (debug) {
+      System.err.println(StderrAgentLog.PREFIX.concat(message));
+    }
+  }
+}
