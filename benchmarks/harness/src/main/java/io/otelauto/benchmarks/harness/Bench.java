@@ -37,6 +37,7 @@ public final class Bench {
   final Path java;
   final Path launcher;
   final Path otelAgent;
+  final Path emptyAgent;
   final Path zipkin;
   final Path out;
   final Path logs;
@@ -58,6 +59,11 @@ public final class Bench {
     zipkin = options.containsKey("zipkin") ? Path.of(options.get("zipkin")).toAbsolutePath() : null;
     out = Path.of(options.getOrDefault("out", root.resolve("benchmarks/target").toString())).toAbsolutePath();
     logs = out.resolve("logs");
+    try {
+      emptyAgent = EmptyAgent.jar(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     deadlineNanos = System.nanoTime() + (long) (intOption("budget-seconds", 840) * 1e9);
     gnuTime = Proc.gnuTimeAvailable();
   }
@@ -133,10 +139,10 @@ public final class Bench {
     List<String> args = List.of("-cp", harnessJar(), Hello.class.getName());
     log("trivial program: 1 warm-up round + " + rounds + " rounds");
     for (int round = -1; round < rounds && inBudget("trivial", round); round++) {
-      for (Variant variant : Variant.order(Math.max(round, 0))) {
+      for (Variant variant : Variant.order(Math.max(round, 0), List.of(Variant.values()))) {
         Run run = new Run("trivial", variant, round + 1);
         double machineBefore = Proc.machineCpuSecondsBesidesHarness();
-        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, args), env(receiver, "bench-trivial"),
+        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env(receiver, "bench-trivial"),
             logs.resolve("trivial-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
         long hwm = -1;
         while (!proc.waitFor(gnuTime ? 60_000 : 5)) {
@@ -174,14 +180,14 @@ public final class Bench {
     int rounds = intOption("rounds-zipkin", 5);
     log("Zipkin server " + options.getOrDefault("zipkin-version", "") + ": " + rounds + " rounds");
     for (int round = 0; round < rounds && inBudget("zipkin", round); round++) {
-      for (Variant variant : Variant.order(round)) {
+      for (Variant variant : Variant.order(round, Variant.COMPARED)) {
         int port = Proc.freeLoopbackPort();
         List<String> args = List.of("-jar", zipkin.toString(),
             "--armeria.ports[0].port=" + port, "--armeria.ports[0].ip=127.0.0.1",
             "--armeria.ports[0].protocols[0]=http");
         Run run = new Run("zipkin", variant, round + 1);
         double machineBefore = Proc.machineCpuSecondsBesidesHarness();
-        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, args), env(receiver, "bench-zipkin"),
+        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env(receiver, "bench-zipkin"),
             logs.resolve("zipkin-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
         long deadline = proc.startNanos + 120_000_000_000L;
         int status = -1;
@@ -230,14 +236,14 @@ public final class Bench {
     }
     log("JDK HTTP server at saturation: " + rounds + " rounds; " + loadTool);
     for (int round = 0; round < rounds && inBudget("http", round); round++) {
-      for (Variant variant : Variant.order(round)) {
+      for (Variant variant : Variant.order(round, Variant.COMPARED)) {
         Run run = new Run("http", variant, round + 1);
         int port = Proc.freeLoopbackPort();
         receiver.reset();
         List<String> args = List.of("-Dsun.net.httpserver.nodelay=true", "-cp", harnessJar(),
             HelloServer.class.getName(), Integer.toString(port), Integer.toString(threads),
             Integer.toString(warmup + seconds + 180));
-        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, args), env(receiver, "bench-http-server"),
+        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env(receiver, "bench-http-server"),
             logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
         long deadline = proc.startNanos + 60_000_000_000L;
         while (System.nanoTime() < deadline && proc.process.isAlive() && !Proc.accepts(port)) {

@@ -82,7 +82,7 @@ final class Chart {
       double scale, String format, String footnote) {
     Report.Stat[] stats = new Report.Stat[3];
     boolean any = false;
-    for (Variant variant : Variant.values()) {
+    for (Variant variant : Variant.COMPARED) {
       stats[variant.ordinal()] = report.stat(scenario, variant, figure);
       any |= stats[variant.ordinal()].present();
     }

@@ -113,6 +113,7 @@ final class Report {
       overheadRow(md, "Trivial program: peak RSS, MiB", "trivial", r -> r.peakRssKib, 1024, "%.0f", "memory");
       overheadRow(md, "Trivial program: CPU time (user + system), s", "trivial", r -> r.cpuSeconds, 1, "%.2f", "CPU");
     }
+    String floor = has("trivial") ? floorTable() : "";
     if (has("zipkin")) {
       overheadRow(md, zipkinLabel + " (Spring Boot): start to first healthy `GET /health`, s", "zipkin", r -> r.wallMs, 1000, "%.2f", "start-up");
       overheadRow(md, zipkinLabel + ": peak RSS, MiB", "zipkin", r -> r.peakRssKib, 1024, "%.0f", "memory");
@@ -161,7 +162,7 @@ final class Report {
         rounds.add(scenario + " " + asked + " asked, " + valid + "/" + all + " runs valid");
       }
     }
-    md.append(String.join("; ", rounds)).append(". Each round runs the three variants one after the other, in an order "
+    md.append(String.join("; ", rounds)).append(". Each round runs the variants one after the other, in an order "
         + "that changes from round to round.");
     if (has("http")) {
       md.append(" Load: ").append(bench.loadTool).append("; the server runs ")
@@ -174,6 +175,7 @@ final class Report {
       bench.scopes.forEach((variant, scopes) -> parts.add(variant.label + ": " + scopes));
       md.append(String.join("; ", parts)).append(".\n");
     }
+    md.append(floor);
     String jmh = jmhTable();
     if (!jmh.isEmpty()) {
       md.append("\n").append(jmh);
@@ -200,6 +202,28 @@ final class Report {
       invalid.forEach(line -> md.append("- invalid run (left out of the medians): ").append(line).append("\n"));
     }
     return md.toString();
+  }
+
+  /**
+   * The trivial program against the floor: an empty {@code -javaagent} (what any agent costs), and the
+   * start-up targets: launcher + agent at most 0.1 s and 10 MiB over plain.
+   */
+  private String floorTable() {
+    ToDoubleFunction<Run> wall = r -> r.wallMs;
+    ToDoubleFunction<Run> rss = r -> r.peakRssKib;
+    Stat plain = stat("trivial", Variant.PLAIN, wall);
+    Stat empty = stat("trivial", Variant.EMPTY, wall);
+    Stat ours = stat("trivial", Variant.OURS, wall);
+    double oursOverPlain = ours.median - plain.median;
+    double rssOverPlain = (stat("trivial", Variant.OURS, rss).median - stat("trivial", Variant.PLAIN, rss).median) / 1024;
+    return "\n| trivial program (median) | plain JVM | empty `-javaagent` | otel-auto-instrument | "
+        + "otel-auto-instrument − plain | otel-auto-instrument − empty agent |\n|---|---|---|---|---|---|\n"
+        + "| wall time to exit, ms | " + cell(plain, 1, "%.0f") + " | " + cell(empty, 1, "%.0f") + " | "
+        + cell(ours, 1, "%.0f") + " | +" + fmt("%.0f", oursOverPlain) + " (target ≤ 100: "
+        + verdict(oursOverPlain <= 100, oursOverPlain) + ") | +" + fmt("%.0f", ours.median - empty.median) + " |\n"
+        + "| peak RSS, MiB | " + cell(stat("trivial", Variant.PLAIN, rss), 1024, "%.0f") + " | "
+        + cell(stat("trivial", Variant.EMPTY, rss), 1024, "%.0f") + " | " + cell(stat("trivial", Variant.OURS, rss), 1024, "%.0f")
+        + " | +" + fmt("%.1f", rssOverPlain) + " (target ≤ 10: " + verdict(rssOverPlain <= 10, rssOverPlain) + ") | |\n";
   }
 
   private boolean has(String scenario) {

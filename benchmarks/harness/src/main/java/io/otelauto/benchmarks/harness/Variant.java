@@ -4,11 +4,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The three ways a program is run: as is, under our launcher, under the OpenTelemetry Java agent. */
+/**
+ * The ways a program is run: as is, under our launcher, under the OpenTelemetry Java agent; and, for the
+ * trivial program only, with an empty {@code -javaagent} (the floor any agent pays).
+ */
 enum Variant {
   PLAIN("plain", "plain JVM"),
   OURS("ours", "otel-auto-instrument"),
-  OTEL("otel", "OpenTelemetry agent");
+  OTEL("otel", "OpenTelemetry agent"),
+  EMPTY("empty", "empty -javaagent");
+
+  /** The variants every scenario compares. */
+  static final List<Variant> COMPARED = List.of(PLAIN, OURS, OTEL);
 
   final String id;
   final String label;
@@ -19,7 +26,7 @@ enum Variant {
   }
 
   /** The command for {@code java ARGS} run this way. */
-  List<String> command(Path java, Path launcher, Path otelAgent, List<String> javaArgs) {
+  List<String> command(Path java, Path launcher, Path otelAgent, Path emptyAgent, List<String> javaArgs) {
     List<String> command = new ArrayList<>();
     switch (this) {
       case PLAIN -> command.add(java.toString());
@@ -31,6 +38,10 @@ enum Variant {
         command.add(java.toString());
         command.add("-javaagent:" + otelAgent);
       }
+      case EMPTY -> {
+        command.add(java.toString());
+        command.add("-javaagent:" + emptyAgent);
+      }
     }
     command.addAll(javaArgs);
     return command;
@@ -41,18 +52,18 @@ enum Variant {
     boolean ours = output.contains("otel-auto-instrument-agent.jar");
     boolean otel = output.contains("opentelemetry-javaagent");
     return switch (this) {
-      case PLAIN -> ours || otel ? "an agent was loaded in the plain run" : null;
+      case PLAIN, EMPTY -> ours || otel ? "an agent was loaded in the " + id + " run" : null;
       case OURS -> !ours ? "the otel-auto-instrument agent was not loaded" : otel ? "the OTel agent was loaded" : null;
       case OTEL -> !otel ? "the OpenTelemetry agent was not loaded" : ours ? "our agent was loaded" : null;
     };
   }
 
   /**
-   * Round {@code round}'s order: rotated each round and reversed every other cycle of three, so no variant
-   * always runs first, or always right after the same other one.
+   * Round {@code round}'s order of {@code variants}: rotated each round and reversed every other cycle, so no
+   * variant always runs first, or always right after the same other one.
    */
-  static List<Variant> order(int round) {
-    List<Variant> order = new ArrayList<>(List.of(values()));
+  static List<Variant> order(int round, List<Variant> variants) {
+    List<Variant> order = new ArrayList<>(variants);
     java.util.Collections.rotate(order, -(round % order.size()));
     if ((round / order.size()) % 2 == 1) {
       java.util.Collections.reverse(order);
