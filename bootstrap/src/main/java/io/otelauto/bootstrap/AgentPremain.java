@@ -7,7 +7,6 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.jar.JarFile;
 
@@ -29,15 +28,19 @@ import java.util.jar.JarFile;
  * {@code lib/bridge/}, {@code lib/agent/}, and {@code ../patchers/}.
  */
 public final class AgentPremain {
-  private static final AtomicBoolean STARTED = new AtomicBoolean();
+  /** Guarded by the class: an AtomicBoolean would set up VarHandles, which costs JDK 25 milliseconds. */
+  private static boolean started;
 
   private AgentPremain() {}
 
   public static void premain(String arguments, Instrumentation instrumentation) {
     // Named twice on one command line (even by two copies of the jar): the JVM loads this class once, so
     // the second premain finds the flag set and the agent runs once.
-    if (!STARTED.compareAndSet(false, true)) {
-      return;
+    synchronized (AgentPremain.class) {
+      if (started) {
+        return;
+      }
+      started = true;
     }
     try {
       Path lib = Path.of(AgentPremain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -48,7 +51,8 @@ public final class AgentPremain {
             new JarFile(lib.resolve("bridge").resolve("otel-auto-instrument-bridge.jar").toFile()));
       }
       AgentConfig config = AgentConfig.fromSystem();
-      Set<String> triggers = PremainTrigger.fromIndexes(PremainTrigger.patcherJars(lib.getParent(), config), config);
+      Path home = lib.getParent();
+      Set<String> triggers = PremainTrigger.fromIndexes(home, PremainTrigger.patcherJars(home, config), config);
       if (triggers == null) {
         // A patcher jar without an index (or a patcher applied at start-up): the agent starts now.
         agent(lib).getMethod("start", Instrumentation.class, Path.class).invoke(null, instrumentation, lib.getParent());

@@ -1,6 +1,7 @@
 package io.otelauto.bootstrap;
 
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
@@ -44,6 +45,12 @@ final class PremainTrigger implements ClassFileTransformer {
    */
   static final String INDEX = "META-INF/otel-auto-instrument/patchers.index";
   static final String SERVICES = "META-INF/services/io.otelauto.patchers.api.Patcher";
+  /**
+   * In the distribution: the indexes of the bundled patcher jars, concatenated at build time after a first
+   * line {@code jars=NAME.jar,...} that names them.
+   */
+  static final String BUNDLED = "lib/patchers.index";
+  private static final String BUNDLED_JARS = "jars=";
   static final String ANY_TRIGGER = "*";
   /** How many of the last classes that began to load are remembered per thread. */
   private static final int RECENT = 6;
@@ -87,11 +94,16 @@ final class PremainTrigger implements ClassFileTransformer {
       return;
     }
     instrumentation.addTransformer(trigger, true);
-    for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-      if (triggers.contains(loaded.getName()) && !isOurs(loaded.getClassLoader())) {
-        debug(debug, "Trigger ".concat(loaded.getName()).concat(" was loaded already"));
-        trigger.fire(null);
-        return;
+    // Before main, a trigger is loaded already only if another agent loaded it: through the program's or the
+    // platform's loader (JDK modules such as java.sql, jdk.httpserver, java.net.http). The boot loader's
+    // classes are not listed: the whole list of loaded classes costs premain 2 ms.
+    for (ClassLoader loader : new ClassLoader[] {ClassLoader.getPlatformClassLoader(), ClassLoader.getSystemClassLoader()}) {
+      for (Class<?> loaded : instrumentation.getInitiatedClasses(loader)) {
+        if (triggers.contains(loaded.getName()) && !isOurs(loaded.getClassLoader())) {
+          debug(debug, "Trigger ".concat(loaded.getName()).concat(" was loaded already"));
+          trigger.fire(null);
+          return;
+        }
       }
     }
     debug(debug, "Waiting for the first of ".concat(Integer.toString(trigger.triggers.size()))
@@ -147,55 +159,89 @@ final class PremainTrigger implements ClassFileTransformer {
   /**
    * The trigger classes of every enabled patcher in {@code jars}, from their indexes; null if some jar has
    * no index that covers all of its patchers (or cannot be read), or a patcher has no trigger (it is applied
-   * at start-up): then the agent must start now.
+   * at start-up): then the agent must start now. The bundled jars are read from {@link #BUNDLED}, written at
+   * build time, when it names every one of them: one small file instead of a jar each.
    */
-  static Set<String> fromIndexes(List<Path> jars, AgentConfig config) {
-    Set<String> triggers = new HashSet<>();
-    for (Path jar : jars) {
-      try (ZipFile file = new ZipFile(jar.toFile())) {
-        ZipEntry index = file.getEntry(INDEX);
-        if (index == null) {
-          return null;
-        }
-        List<String> patchers = lines(file, index);
-        if (patchers.size() != lines(file, file.getEntry(SERVICES)).size()) {
-          return null;
-        }
-        for (String patcher : patchers) {
-          int equals = patcher.indexOf('=');
-          String name = equals < 0 ? patcher : patcher.substring(0, equals).strip();
-          if (!config.getBoolean("otel.instrumentation.".concat(name).concat(".enabled"), true)) {
-            continue;
+  static Set<String> fromIndexes(Path home, List<Path> jars, AgentConfig config) {
+    List<String> patchers = new ArrayList<>();
+    List<Path> unread = new ArrayList<>(jars);
+    try {
+      if (home != null) {
+        List<String> bundled = lines(home.resolve(BUNDLED).toFile());
+        if (!bundled.isEmpty() && bundled.get(0).startsWith(BUNDLED_JARS)) {
+          List<Path> covered = new ArrayList<>();
+          for (String name : bundled.get(0).substring(BUNDLED_JARS.length()).split(",")) {
+            covered.add(home.resolve("patchers").resolve(name.strip()));
           }
-          String names = equals < 0 ? "" : patcher.substring(equals + 1).strip();
-          if (names.isEmpty()) {
+          if (unread.containsAll(covered)) {
+            unread.removeAll(covered);
+            patchers.addAll(bundled.subList(1, bundled.size()));
+          }
+        }
+      }
+      for (Path jar : unread) {
+        try (ZipFile file = new ZipFile(jar.toFile())) {
+          ZipEntry index = file.getEntry(INDEX);
+          if (index == null) {
             return null;
           }
-          for (String trigger : names.split(",")) {
-            if (!trigger.isBlank() && !ANY_TRIGGER.equals(trigger.strip())) {
-              triggers.add(trigger.strip());
-            }
+          List<String> indexed = lines(file, index);
+          if (indexed.size() != lines(file, file.getEntry(SERVICES)).size()) {
+            return null;
           }
+          patchers.addAll(indexed);
         }
-      } catch (IOException | RuntimeException e) {
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    Set<String> triggers = new HashSet<>();
+    for (String patcher : patchers) {
+      int equals = patcher.indexOf('=');
+      String name = equals < 0 ? patcher : patcher.substring(0, equals).strip();
+      if (!config.getBoolean("otel.instrumentation.".concat(name).concat(".enabled"), true)) {
+        continue;
+      }
+      String names = equals < 0 ? "" : patcher.substring(equals + 1).strip();
+      if (names.isEmpty()) {
         return null;
+      }
+      for (String trigger : names.split(",")) {
+        if (!trigger.isBlank() && !ANY_TRIGGER.equals(trigger.strip())) {
+          triggers.add(trigger.strip());
+        }
       }
     }
     return triggers;
   }
 
+  /** The lines of a file that say something; none if it is absent. */
+  private static List<String> lines(File file) throws IOException {
+    if (!file.isFile()) {
+      return List.of();
+    }
+    try (InputStream in = new FileInputStream(file)) {
+      return lines(in);
+    }
+  }
+
   /** The lines of a jar entry that say something: neither blank nor a comment ({@code #}); none if absent. */
   private static List<String> lines(ZipFile file, ZipEntry entry) throws IOException {
+    if (entry == null) {
+      return List.of();
+    }
+    try (InputStream in = file.getInputStream(entry)) {
+      return lines(in);
+    }
+  }
+
+  private static List<String> lines(InputStream in) throws IOException {
     List<String> lines = new ArrayList<>();
-    if (entry != null) {
-      try (InputStream in = file.getInputStream(entry)) {
-        for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-          int comment = line.indexOf('#');
-          String content = (comment < 0 ? line : line.substring(0, comment)).strip();
-          if (!content.isEmpty()) {
-            lines.add(content);
-          }
-        }
+    for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+      int comment = line.indexOf('#');
+      String content = (comment < 0 ? line : line.substring(0, comment)).strip();
+      if (!content.isEmpty()) {
+        lines.add(content);
       }
     }
     return lines;

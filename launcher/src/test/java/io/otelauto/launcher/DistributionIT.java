@@ -362,6 +362,14 @@ class DistributionIT {
       declared.put(patcher.name(), new TreeSet<>(patcher.triggerClasses()));
     }
     assertThat(indexed).isEqualTo(declared).containsKeys("servlet", "opentelemetry-api", "jdk-executors");
+    // lib/patchers.index, written at build time, names every bundled jar: premain reads it and opens none.
+    String bundled = Files.readString(HOME.resolve("lib/patchers.index"));
+    for (Path jar : jars) {
+      assertThat(bundled).contains(jar.getFileName().toString());
+    }
+    for (Map.Entry<String, Set<String>> patcher : indexed.entrySet()) {
+      assertThat(bundled).containsPattern("(?m)^" + java.util.regex.Pattern.quote(patcher.getKey()) + "=");
+    }
   }
 
   @Test
