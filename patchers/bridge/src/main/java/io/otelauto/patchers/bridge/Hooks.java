@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * interface (for example {@code java.util.function.Consumer}) under a name, and its advice looks it up.
  * A missing hook means "not patched": advice must then do nothing.
  *
- * <p>Hook names start with the patcher's name, e.g. {@code jdk-http-server.context-created}.
+ * <p>Hook names start with the patcher's name, e.g. {@code jdk-http-server.filters}.
  */
 public final class Hooks {
   private static final ConcurrentHashMap<String, Object> HOOKS = new ConcurrentHashMap<>();

@@ -1,7 +1,7 @@
 package io.otelauto.patchers.jdkhttpserver;
 
-import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import com.sun.net.httpserver.HttpContext;
 import io.otelauto.patchers.api.AgentLog;
@@ -14,21 +14,24 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.WeakHashMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import net.bytebuddy.asm.Advice;
 
 /**
- * Traces {@code com.sun.net.httpserver} (HttpServer and HttpsServer): every context the server creates gets
- * {@link TracingFilter} as its first filter, so one SERVER span covers the other filters and the handler.
+ * Traces {@code com.sun.net.httpserver} (HttpServer and HttpsServer): every context gets {@link TracingFilter}
+ * as its first filter, so one SERVER span covers the other filters and the handler.
  *
- * <p>Where: the constructor of {@code sun.net.httpserver.HttpContextImpl}, the JDK's only HttpContext (both
- * servers create theirs through it). Unpatch restores that constructor and takes the filter back out of
- * every context it was added to (the JDK keeps filters in a copy-on-write list, so requests in flight are
+ * <p>Where: {@code getFilters()} of {@code sun.net.httpserver.HttpContextImpl}, the JDK's only HttpContext
+ * (both servers create theirs through it), which the server calls for each exchange ({@link GetFiltersAdvice}):
+ * the filter goes in at a context's first exchange, or when the program first adds a filter, whether the
+ * context was created before the patch or after. Unpatch restores that method and takes the filter back out
+ * of every context it was added to (the JDK keeps filters in a copy-on-write list, so requests in flight are
  * not disturbed); patching again puts it back into those contexts.
  */
 public final class JdkHttpServerPatcher implements Patcher {
   static final String NAME = "jdk-http-server";
-  static final String CONTEXT_CREATED_HOOK = NAME + ".context-created";
+  // GetFiltersAdvice names this hook with a string literal: keep them equal.
+  static final String FILTERS_HOOK = NAME + ".filters";
 
   // Contexts ever filtered by this patcher, weakly: a stopped server's contexts are not kept alive.
   private final Set<HttpContext> contexts = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
@@ -61,22 +64,29 @@ public final class JdkHttpServerPatcher implements Patcher {
     if (installed != null) {
       return;
     }
-    filter = new TracingFilter(context.openTelemetry(), context.log());
+    TracingFilter tracing = new TracingFilter(context.openTelemetry(), context.log());
+    filter = tracing;
     AgentLog log = context.log();
-    Consumer<Object> hook = created -> {
+    BiConsumer<Object, Object> hook = (httpContext, filters) -> {
       try {
-        attach((HttpContext) created);
+        @SuppressWarnings("unchecked")
+        List<com.sun.net.httpserver.Filter> list = (List<com.sun.net.httpserver.Filter>) filters;
+        // Once per context: afterwards each exchange costs this one look at the list's head.
+        if (list.isEmpty() || list.get(0) != tracing) {
+          attach((HttpContext) httpContext, list, tracing);
+        }
       } catch (RuntimeException e) {
-        log.errorOnce(CONTEXT_CREATED_HOOK, "Could not add tracing to an HTTP context", e);
+        log.errorOnce(FILTERS_HOOK, "Could not add tracing to an HTTP context", e);
       }
     };
+    // Before the advice is installed: getFilters() is the JDK's own here.
     for (HttpContext known : snapshot()) {
-      attach(known);
+      attach(known, known.getFilters(), tracing);
     }
-    installed = InstalledPatch.install(context, Map.of(CONTEXT_CREATED_HOOK, hook), context.agentBuilder()
+    installed = InstalledPatch.install(context, Map.of(FILTERS_HOOK, hook), context.agentBuilder()
         .type(named("sun.net.httpserver.HttpContextImpl"))
         .transform((builder, type, loader, module, domain) ->
-            builder.visit(Advice.to(HttpContextConstructorAdvice.class).on(isConstructor()))));
+            builder.visit(Advice.to(GetFiltersAdvice.class).on(named("getFilters").and(takesArguments(0))))));
   }
 
   @Override
@@ -92,11 +102,13 @@ public final class JdkHttpServerPatcher implements Patcher {
     filter = null;
   }
 
-  private void attach(HttpContext context) {
+  /** {@code filters}: the context's own list (never asked of it here: that would call the advice again). */
+  private void attach(HttpContext context, List<com.sun.net.httpserver.Filter> filters, TracingFilter tracing) {
     contexts.add(context);
-    List<com.sun.net.httpserver.Filter> filters = context.getFilters();
-    if (!filters.contains(filter)) {
-      filters.add(0, filter);
+    synchronized (filters) {
+      if (!filters.contains(tracing)) {
+        filters.add(0, tracing);
+      }
     }
   }
 

@@ -241,6 +241,23 @@ class JdkHttpServerPatcherTest {
     assertThat(logged).contains("java.lang.IllegalStateException: broken propagator");
   }
 
+  /** What an agent attached to a running JVM finds: a server that has served already, untraced. */
+  @Test
+  void aServerStartedBeforeThePatchIsTracedFromItsNextExchange() throws Exception {
+    patcher.unpatch();
+    server = start(HttpServer.create(), "/early", exchange -> respond(exchange, 200, "early"));
+    assertThat(send("/early").statusCode()).isEqualTo(200);
+    worker.submit(() -> { }).get();
+    assertThat(KIT.spans()).isEmpty();
+
+    patcher.patch(KIT.context());
+    assertThat(send("/early?n=2").body()).isEqualTo("early");
+
+    SpanData span = only(KIT.awaitSpans(1, TIMEOUT), SpanKind.SERVER);
+    assertThat(span.getName()).isEqualTo("GET /early");
+    assertThat(span.getAttributes().get(UrlAttributes.URL_QUERY)).isEqualTo("n=2");
+  }
+
   @Test
   void unpatchRestoresTheOriginalBehaviourAndPatchingAgainTracesAgain() throws Exception {
     server = start(HttpServer.create(), "/echo", exchange -> {
