@@ -67,6 +67,27 @@ public final class Agent {
     }
   }
 
+  /**
+   * Called reflectively by {@link AgentPremain#agentmain} in a running JVM ({@code otel-auto-instrument
+   * attach}): finds the patchers and applies them all now; classes loaded already are retransformed.
+   * {@code overrides}: the settings the attach command was given, which win over the JVM's own.
+   */
+  public static void attach(Instrumentation jvm, Path home, Map<String, String> overrides) {
+    long started = System.nanoTime();
+    Setup setup = Setup.of(jvm, home, AgentConfig.fromSystem().with(overrides));
+    if (setup == null) {
+      return;
+    }
+    try {
+      List<Patcher> all = new ArrayList<>(setup.now);
+      all.addAll(setup.later);
+      applyAll(all, setup.context, setup.log);
+      setup.log.debug("Agent attached in " + millisSince(started) + " ms");
+    } catch (Throwable t) {
+      setup.log.error("The agent failed to attach; the program runs without it", t);
+    }
+  }
+
   /** The agent's state once its patchers are found: those to apply now, and those that wait for a trigger. */
   private static final class Setup {
     final AgentLog log;
@@ -83,7 +104,7 @@ public final class Agent {
       LazyOpenTelemetry openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
         openJavaLangToTheAgent(jvm, log);
-        var configured = Telemetry.configure(log);
+        var configured = Telemetry.configure(log, config.overrides());
         log.debug("OpenTelemetry configured in " + millisSince(configuring) + " ms");
         return configured;
       });
@@ -98,7 +119,10 @@ public final class Agent {
     }
 
     static Setup of(Instrumentation jvm, Path home) {
-      AgentConfig config = AgentConfig.fromSystem();
+      return of(jvm, home, AgentConfig.fromSystem());
+    }
+
+    static Setup of(Instrumentation jvm, Path home, AgentConfig config) {
       boolean debug = config.getBoolean(AgentConfig.DEBUG, false);
       AgentLog log = new StderrAgentLog(debug);
       try {

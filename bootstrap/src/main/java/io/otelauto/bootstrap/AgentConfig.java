@@ -14,9 +14,26 @@ public final class AgentConfig {
   public static final String DEBUG = "otel.auto.instrument.debug";
 
   private final Map<String, String> environment;
+  /** Settings that win over the system properties and the environment: those {@code attach} was given. */
+  private final Map<String, String> overrides;
+
+  private AgentConfig(Map<String, String> environment, Map<String, String> overrides) {
+    this.environment = environment;
+    this.overrides = overrides;
+  }
 
   private AgentConfig(Map<String, String> environment) {
-    this.environment = environment;
+    this(environment, Map.of());
+  }
+
+  /** This configuration, with {@code overrides} (property names) winning over everything else. */
+  public AgentConfig with(Map<String, String> overrides) {
+    return new AgentConfig(environment, Map.copyOf(overrides));
+  }
+
+  /** The overrides, as the SDK's autoconfigure takes them. */
+  public Map<String, String> overrides() {
+    return overrides;
   }
 
   public static AgentConfig fromSystem() {
@@ -29,7 +46,10 @@ public final class AgentConfig {
   }
 
   public String get(String key, String defaultValue) {
-    String value = System.getProperty(key);
+    String value = overrides.get(key);
+    if (value == null) {
+      value = System.getProperty(key);
+    }
     if (value == null) {
       value = environment.get(environmentName(key));
     }

@@ -5,7 +5,9 @@ import java.lang.instrument.Instrumentation;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.jar.JarFile;
@@ -64,6 +66,40 @@ public final class AgentPremain {
           return startAt(instrumentation, lib, trigger);
         }
       }, config.getBoolean(AgentConfig.DEBUG, false));
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
+  /**
+   * The entry point of {@code otel-auto-instrument attach PID}: the agent loaded into a running JVM, which
+   * applies every patcher at once. {@code arguments}: the attach command's settings, {@code NAME=VALUE}
+   * lines (property names, e.g. {@code otel.service.name}), which win over the JVM's own.
+   */
+  public static void agentmain(String arguments, Instrumentation instrumentation) {
+    synchronized (AgentPremain.class) {
+      if (started) {
+        System.err.println("[otel-auto-instrument] the agent is in this JVM already; attach changed nothing");
+        return;
+      }
+      started = true;
+    }
+    try {
+      Path lib = Path.of(AgentPremain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+          .getParent();
+      if (!bridgeOnBootClassPath()) {
+        instrumentation.appendToBootstrapClassLoaderSearch(
+            new JarFile(lib.resolve("bridge").resolve("otel-auto-instrument-bridge.jar").toFile()));
+      }
+      Map<String, String> overrides = new HashMap<>();
+      for (String line : (arguments == null ? "" : arguments).split("\n")) {
+        int equals = line.indexOf('=');
+        if (equals > 0) {
+          overrides.put(line.substring(0, equals), line.substring(equals + 1));
+        }
+      }
+      agent(lib).getMethod("attach", Instrumentation.class, Path.class, Map.class)
+          .invoke(null, instrumentation, lib.getParent(), overrides);
     } catch (Throwable t) {
       failed(t);
     }

@@ -41,6 +41,11 @@ final class Telemetry {
   private static final String URL_CONNECTION_SENDER = UrlConnectionHttpSenderProvider.class.getName();
 
   static OpenTelemetry configure(AgentLog log) {
+    return configure(log, Map.of());
+  }
+
+  /** {@code overrides}: settings that win over the system properties and the environment (an attach's). */
+  static OpenTelemetry configure(AgentLog log, Map<String, String> overrides) {
     // Two HTTP senders are on the agent's class path (OkHttp only for gRPC): OTLP over HTTP must take the
     // agent's own (UrlConnectionHttpSender). The SDK reads this property while building exporters; it is put
     // back afterwards so that the program's own OpenTelemetry, if any, never sees it. A value the user set
@@ -56,6 +61,7 @@ final class Telemetry {
       SpanAccounting accounting = new SpanAccounting(log);
       AtomicReference<Duration> bound = new AtomicReference<>(ExitBound.DEFAULT);
       OpenTelemetrySdk sdk = sdkBuilder(accounting)
+          .addPropertiesCustomizer(config -> overrides)
           .addPropertiesCustomizer(config -> {
             bound.set(ExitBound.of(config));
             return Map.of();

@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "otel-auto-instrument",
     mixinStandardHelpOptions = true,
+    subcommands = Launcher.Attach.class,
     versionProvider = Launcher.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
@@ -45,7 +46,7 @@ import picocli.CommandLine.Spec;
         "The agent is added to JAVA_TOOL_OPTIONS, so `java -jar app.jar`, `java -cp ... Main`, scripts that "
             + "start java and `mvn exec:java` all work. Every standard OTEL_* variable applies."},
     footer = {"", "Exit status: COMMAND's own; 2 for a usage error, 126 if COMMAND is not executable, "
-        + "127 if it is not found."})
+        + "127 if it is not found.", "A COMMAND named like a subcommand (attach): give its path, or put -- before it."})
 public final class Launcher implements Callable<Integer> {
   static final String PLAN_VARIABLE = "OTEL_AUTO_INSTRUMENT_PLAN";
   /** The user's JAVA_TOOL_OPTIONS, saved by the script: the launcher's own JVM runs without them. */
@@ -83,7 +84,7 @@ public final class Launcher implements Callable<Integer> {
   CommandLine.Model.CommandSpec spec;
 
   private final Map<String, String> environment;
-  private final Path home;
+  final Path home;
 
   Launcher(Map<String, String> environment, Path home) {
     this.environment = environment;
@@ -95,8 +96,11 @@ public final class Launcher implements Callable<Integer> {
   }
 
   static CommandLine commandLine(Launcher launcher) {
-    // After COMMAND every argument is COMMAND's, even one that looks like an option of ours.
-    return new CommandLine(launcher).setStopAtPositional(true);
+    // After COMMAND every argument is COMMAND's, even one that looks like an option of ours; a subcommand's
+    // options may follow its PID.
+    CommandLine commandLine = new CommandLine(launcher).setStopAtPositional(true);
+    commandLine.getSubcommands().values().forEach(subcommand -> subcommand.setStopAtPositional(false));
+    return commandLine;
   }
 
   @Override
@@ -107,15 +111,8 @@ public final class Launcher implements Callable<Integer> {
       listPatchers(out);
       return 0;
     }
-    if (exporter != null) {
-      Set<String> known = knownExporters();
-      for (String name : exporter.split(",", -1)) {
-        if (!known.contains(name.trim())) {
-          err.println("otel-auto-instrument: unknown exporter '" + name.trim() + "' for --exporter; use one of: "
-              + String.join(", ", known));
-          return CommandLine.ExitCode.USAGE;
-        }
-      }
+    if (!exportersKnown(exporter, err)) {
+      return CommandLine.ExitCode.USAGE;
     }
     if (command == null) {
       err.println("otel-auto-instrument: missing COMMAND");
@@ -148,6 +145,22 @@ public final class Launcher implements Callable<Integer> {
     }
     Files.write(Path.of(planFile), plan(changes, argv));
     return 0;
+  }
+
+  /** False, said on {@code err}, if {@code exporter} names an exporter the agent does not know. */
+  boolean exportersKnown(String exporter, PrintWriter err) {
+    if (exporter == null) {
+      return true;
+    }
+    Set<String> known = knownExporters();
+    for (String name : exporter.split(",", -1)) {
+      if (!known.contains(name.trim())) {
+        err.println("otel-auto-instrument: unknown exporter '" + name.trim() + "' for --exporter; use one of: "
+            + String.join(", ", known));
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The variables COMMAND's environment gains, mapped onto the standard OTEL_* names. */
@@ -211,6 +224,68 @@ public final class Launcher implements Callable<Integer> {
       boolean enabled = config.getBoolean("otel.instrumentation." + patcher.name() + ".enabled", true);
       out.printf(format, patcher.name(), enabled ? "yes" : "no", patcher.description(),
           PatcherDiscovery.origin(patcher));
+    }
+  }
+
+  /**
+   * {@code otel-auto-instrument attach PID}: loads the agent into a running JVM of the same user (the JDK's
+   * attach mechanism) and applies every patcher at once; classes loaded already are retransformed, servers
+   * running already are traced from their next request. The options win over the JVM's own settings.
+   */
+  @Command(name = "attach", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "Load the agent into the running JVM PID (same user) and apply the patchers now.",
+      footer = {"", "Exit status: 0 once the agent is loaded; 1 if the JVM cannot be attached to (no such "
+          + "process, not a JVM, another user's, attach disabled, no jdk.attach module); 2 for a usage error."})
+  static final class Attach implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PID", description = "The process id of the JVM.")
+    String pid;
+
+    @Option(names = "--service-name", paramLabel = "NAME", description = "The service.name of its spans.")
+    String serviceName;
+
+    @Option(names = "--exporter", paramLabel = "NAME[,NAME...]",
+        description = "Where its spans go (console, otlp, logging-otlp, none, ...).")
+    String exporter;
+
+    @Option(names = "--debug", description = "The agent says, on the JVM's stderr, which patchers it applied.")
+    boolean debug;
+
+    @CommandLine.ParentCommand
+    Launcher launcher;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      if (!pid.matches("[0-9]+")) {
+        err.println("otel-auto-instrument: not a process id: " + pid);
+        return CommandLine.ExitCode.USAGE;
+      }
+      if (!launcher.exportersKnown(exporter, err)) {
+        return CommandLine.ExitCode.USAGE;
+      }
+      Path agentJar = launcher.home.resolve("lib").resolve(AGENT_JAR);
+      StringBuilder settings = new StringBuilder();
+      if (serviceName != null) {
+        settings.append("otel.service.name=").append(serviceName).append('\n');
+      }
+      if (exporter != null) {
+        settings.append("otel.traces.exporter=").append(exporter).append('\n');
+      }
+      if (debug) {
+        settings.append(AgentConfig.DEBUG).append("=true\n");
+      }
+      try {
+        Attacher.load(pid, agentJar, settings.toString());
+      } catch (Exception | NoClassDefFoundError e) {
+        err.println("otel-auto-instrument: cannot attach to " + pid + ": " + Attacher.reason(e));
+        return 1;
+      }
+      out.println("otel-auto-instrument: the agent is loaded into " + pid);
+      return 0;
     }
   }
 
