@@ -33,13 +33,14 @@ public final class Agent {
       return;
     }
     try {
-      applyAll(setup.now, setup.context, setup.log);
+      current = setup;
+      setup.apply(setup.now);
       Set<String> triggers = new HashSet<>();
       for (Patcher patcher : setup.later) {
         triggers.addAll(triggerClasses(patcher, setup.log));
       }
       triggers.remove(Patcher.ANY_TRIGGER);
-      PremainTrigger.arm(setup.instrumentation, triggers, setup::fire, setup.debug);
+      setup.trigger = PremainTrigger.arm(setup.instrumentation, triggers, setup::fire, setup.debug);
       setup.log.debug("Agent started in " + millisSince(started) + " ms");
     } catch (Throwable t) {
       setup.log.error("The agent failed to start; the program runs without it", t);
@@ -56,8 +57,9 @@ public final class Agent {
     if (setup == null) {
       return null;
     }
+    current = setup;
     try {
-      applyAll(setup.now, setup.context, setup.log);
+      setup.apply(setup.now);
       byte[] patched = setup.fire(trigger);
       setup.log.debug("Agent started at the trigger in " + millisSince(started) + " ms");
       return patched;
@@ -78,15 +80,53 @@ public final class Agent {
     if (setup == null) {
       return;
     }
+    current = setup;
     try {
       List<Patcher> all = new ArrayList<>(setup.now);
       all.addAll(setup.later);
-      applyAll(all, setup.context, setup.log);
+      setup.apply(all);
       setup.log.debug("Agent attached in " + millisSince(started) + " ms");
     } catch (Throwable t) {
       setup.log.error("The agent failed to attach; the program runs without it", t);
     }
   }
+
+  /**
+   * Called reflectively by {@link AgentPremain#agentmain} ({@code otel-auto-instrument detach}): every
+   * patcher unpatched (the original bytecode back), what is buffered exported and the SDK shut down (its
+   * threads end with it), the exit hook taken out. The program goes on as without the agent; this class
+   * loader is left to the garbage collector, and a new attach makes a new one.
+   */
+  public static void detach() {
+    Setup setup = current;
+    current = null;
+    if (setup == null) {
+      return;
+    }
+    if (setup.trigger != null) {
+      setup.trigger.disarm();
+    }
+    List<Patcher> applied = new ArrayList<>(setup.applied);
+    java.util.Collections.reverse(applied);
+    for (Patcher patcher : applied) {
+      try {
+        patcher.unpatch();
+        setup.log.debug("Unpatched " + patcher.name());
+      } catch (Throwable t) {
+        setup.log.error("Unpatching " + patcher.name() + " failed", t);
+      }
+    }
+    try {
+      ExitBound.uninstall();
+      setup.openTelemetry.shutdown(ExitBound.DEFAULT);
+    } catch (Throwable t) {
+      setup.log.error("Shutting the SDK down failed", t);
+    }
+    setup.log.debug("Agent detached");
+  }
+
+  /** The agent that started or was attached in this loader; detach clears it. */
+  private static volatile Setup current;
 
   /** The agent's state once its patchers are found: those to apply now, and those that wait for a trigger. */
   private static final class Setup {
@@ -96,12 +136,17 @@ public final class Agent {
     final PatchContext context;
     final List<Patcher> now = new ArrayList<>();
     final List<Patcher> later = new ArrayList<>();
+    /** The patchers applied so far (detach unpatches them). */
+    final List<Patcher> applied = java.util.Collections.synchronizedList(new ArrayList<>());
+    final LazyOpenTelemetry openTelemetry;
+    /** Waiting for the later patchers' triggers, when started at once. */
+    volatile PremainTrigger trigger;
 
     private Setup(Instrumentation jvm, Path home, AgentConfig config, AgentLog log, boolean debug) {
       this.log = log;
       this.debug = debug;
       this.instrumentation = new RecordingInstrumentation(jvm);
-      LazyOpenTelemetry openTelemetry = new LazyOpenTelemetry(() -> {
+      this.openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
         openJavaLangToTheAgent(jvm, log);
         var configured = Telemetry.configure(log, config.overrides());
@@ -133,8 +178,12 @@ public final class Agent {
       }
     }
 
+    void apply(List<Patcher> patchers) {
+      applied.addAll(applyAll(patchers, context, log));
+    }
+
     byte[] fire(Object[] trigger) {
-      return Activation.fire(instrumentation, later, due -> applyAll(due, context, log), log, trigger);
+      return Activation.fire(instrumentation, later, this::apply, log, trigger);
     }
   }
 
@@ -184,19 +233,23 @@ public final class Agent {
     }
   }
 
-  /** Applies each patcher; one that fails is logged and the others still run. */
-  static void applyAll(List<Patcher> patchers, PatchContext context, AgentLog log) {
+  /** Applies each patcher; one that fails is logged and the others still run. Returns those applied. */
+  static List<Patcher> applyAll(List<Patcher> patchers, PatchContext context, AgentLog log) {
+    List<Patcher> applied = new ArrayList<>();
     for (Patcher patcher : patchers) {
       String name = patcher.name();
       try {
         long started = System.nanoTime();
         patcher.patch(context);
+        applied.add(patcher);
         log.debug("Patched " + name + " (" + millisSince(started) + " ms)");
       } catch (Throwable t) {
         log.error("Patching of " + name + " failed", t);
       }
     }
+    return applied;
   }
+
 
   private static long millisSince(long nanoTime) {
     return (System.nanoTime() - nanoTime) / 1_000_000;

@@ -32,6 +32,11 @@ import java.util.jar.JarFile;
 public final class AgentPremain {
   /** Guarded by the class: an AtomicBoolean would set up VarHandles, which costs JDK 25 milliseconds. */
   private static boolean started;
+  /** The agent's class in its own loader, once started (detach calls it); premain's trigger while it waits. */
+  private static Class<?> agentClass;
+  private static PremainTrigger trigger;
+  /** The agent argument of {@code otel-auto-instrument detach}. */
+  public static final String DETACH = "detach";
 
   private AgentPremain() {}
 
@@ -60,7 +65,7 @@ public final class AgentPremain {
         agent(lib).getMethod("start", Instrumentation.class, Path.class).invoke(null, instrumentation, lib.getParent());
         return;
       }
-      PremainTrigger.arm(instrumentation, triggers, new Function<Object[], byte[]>() {
+      trigger = PremainTrigger.arm(instrumentation, triggers, new Function<Object[], byte[]>() {
         @Override
         public byte[] apply(Object[] trigger) {
           return startAt(instrumentation, lib, trigger);
@@ -77,6 +82,10 @@ public final class AgentPremain {
    * lines (property names, e.g. {@code otel.service.name}), which win over the JVM's own.
    */
   public static void agentmain(String arguments, Instrumentation instrumentation) {
+    if (arguments != null && arguments.startsWith(DETACH)) {
+      detach();
+      return;
+    }
     synchronized (AgentPremain.class) {
       if (started) {
         System.err.println("[otel-auto-instrument] the agent is in this JVM already; attach changed nothing");
@@ -105,6 +114,36 @@ public final class AgentPremain {
     }
   }
 
+  /**
+   * {@code otel-auto-instrument detach PID}: the agent, however it came (premain waiting or started, or an
+   * attach), undoes everything it did; the JVM can be attached to again.
+   */
+  private static void detach() {
+    PremainTrigger waiting;
+    Class<?> agent;
+    synchronized (AgentPremain.class) {
+      if (!started) {
+        System.err.println("[otel-auto-instrument] there is no agent in this JVM; detach changed nothing");
+        return;
+      }
+      waiting = trigger;
+      agent = agentClass;
+      trigger = null;
+      agentClass = null;
+      started = false;
+    }
+    try {
+      if (waiting != null) {
+        waiting.disarm();
+      }
+      if (agent != null) {
+        agent.getMethod("detach").invoke(null);
+      }
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
   /** The agent proper, at the first trigger; returns the triggering class as the patchers make it. */
   private static byte[] startAt(Instrumentation instrumentation, Path lib, Object[] trigger) {
     try {
@@ -120,7 +159,11 @@ public final class AgentPremain {
   private static Class<?> agent(Path lib) throws IOException, ClassNotFoundException {
     ClassLoader agentLoader = new URLClassLoader(
         "otel-auto-instrument", jarsIn(lib.resolve("agent")), ClassLoader.getPlatformClassLoader());
-    return Class.forName("io.otelauto.bootstrap.Agent", true, agentLoader);
+    Class<?> agent = Class.forName("io.otelauto.bootstrap.Agent", true, agentLoader);
+    synchronized (AgentPremain.class) {
+      agentClass = agent;
+    }
+    return agent;
   }
 
   private static void failed(Throwable t) {

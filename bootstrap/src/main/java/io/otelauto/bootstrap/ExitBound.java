@@ -27,7 +27,10 @@ final class ExitBound {
     return bound.isNegative() ? Duration.ZERO : bound;
   }
 
-  static void install(OpenTelemetrySdk sdk, SpanAccounting accounting, Duration bound) {
+  /** The hook installed by this agent, if any: detach takes it out. */
+  private static Thread installed;
+
+  static synchronized void install(OpenTelemetrySdk sdk, SpanAccounting accounting, Duration bound) {
     Thread hook = new Thread(() -> {
       CompletableResultCode shutdown = sdk.shutdown();
       shutdown.join(bound.toMillis(), TimeUnit.MILLISECONDS);
@@ -36,5 +39,18 @@ final class ExitBound {
       }
     }, "otel-auto-instrument-exit");
     Runtime.getRuntime().addShutdownHook(hook);
+    installed = hook;
+  }
+
+  /** Takes the hook out again (detach): the JVM's exit no longer concerns this agent. */
+  static synchronized void uninstall() {
+    if (installed != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(installed);
+      } catch (IllegalStateException e) {
+        // The JVM is exiting already: the hook runs, as it would have.
+      }
+      installed = null;
+    }
   }
 }

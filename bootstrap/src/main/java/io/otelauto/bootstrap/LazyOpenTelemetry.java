@@ -45,6 +45,18 @@ final class LazyOpenTelemetry implements OpenTelemetry {
     return delegate != null;
   }
 
+  /**
+   * Detach: flushes and shuts the SDK down (if it was ever built), waiting at most {@code bound}; its threads
+   * end with it. Spans made afterwards go nowhere.
+   */
+  synchronized void shutdown(java.time.Duration bound) {
+    OpenTelemetry built = delegate;
+    delegate = OpenTelemetry.noop();
+    if (built instanceof io.opentelemetry.sdk.OpenTelemetrySdk sdk) {
+      sdk.shutdown().join(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
   @Override
   public TracerProvider getTracerProvider() {
     return new TracerProvider() {

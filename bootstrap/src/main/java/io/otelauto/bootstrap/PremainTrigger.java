@@ -87,11 +87,11 @@ final class PremainTrigger implements ClassFileTransformer {
   }
 
   /** Calls {@code start} now if a trigger class is loaded already, else when the first one starts to load. */
-  static void arm(Instrumentation instrumentation, Set<String> triggers, Function<Object[], byte[]> start,
+  static PremainTrigger arm(Instrumentation instrumentation, Set<String> triggers, Function<Object[], byte[]> start,
       boolean debug) {
     PremainTrigger trigger = new PremainTrigger(instrumentation, triggers, start);
     if (trigger.triggers.isEmpty()) {
-      return;
+      return trigger;
     }
     instrumentation.addTransformer(trigger, true);
     // Before main, a trigger is loaded already only if another agent loaded it: through the program's or the
@@ -102,12 +102,19 @@ final class PremainTrigger implements ClassFileTransformer {
         if (triggers.contains(loaded.getName()) && !isOurs(loaded.getClassLoader())) {
           debug(debug, "Trigger ".concat(loaded.getName()).concat(" was loaded already"));
           trigger.fire(null);
-          return;
+          return trigger;
         }
       }
     }
     debug(debug, "Waiting for the first of ".concat(Integer.toString(trigger.triggers.size()))
         .concat(" trigger classes"));
+    return trigger;
+  }
+
+  /** Stops waiting (detach before any trigger): no agent will start from here. */
+  synchronized void disarm() {
+    done = true;
+    instrumentation.removeTransformer(this);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.otelauto.launcher;
 
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.otelauto.bootstrap.AgentConfig;
+import io.otelauto.bootstrap.AgentPremain;
 import io.otelauto.bootstrap.PatcherDiscovery;
 import io.otelauto.bootstrap.StderrAgentLog;
 import io.otelauto.patchers.api.Patcher;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "otel-auto-instrument",
     mixinStandardHelpOptions = true,
-    subcommands = Launcher.Attach.class,
+    subcommands = {Launcher.Attach.class, Launcher.Detach.class},
     versionProvider = Launcher.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
@@ -46,7 +47,7 @@ import picocli.CommandLine.Spec;
         "The agent is added to JAVA_TOOL_OPTIONS, so `java -jar app.jar`, `java -cp ... Main`, scripts that "
             + "start java and `mvn exec:java` all work. Every standard OTEL_* variable applies."},
     footer = {"", "Exit status: COMMAND's own; 2 for a usage error, 126 if COMMAND is not executable, "
-        + "127 if it is not found.", "A COMMAND named like a subcommand (attach): give its path, or put -- before it."})
+        + "127 if it is not found.", "A COMMAND named like a subcommand (attach, detach): give its path, or put -- before it."})
 public final class Launcher implements Callable<Integer> {
   static final String PLAN_VARIABLE = "OTEL_AUTO_INSTRUMENT_PLAN";
   /** The user's JAVA_TOOL_OPTIONS, saved by the script: the launcher's own JVM runs without them. */
@@ -258,16 +259,10 @@ public final class Launcher implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      if (!pid.matches("[0-9]+")) {
-        err.println("otel-auto-instrument: not a process id: " + pid);
+      if (pid.matches("[0-9]+") && !launcher.exportersKnown(exporter, err)) {
         return CommandLine.ExitCode.USAGE;
       }
-      if (!launcher.exportersKnown(exporter, err)) {
-        return CommandLine.ExitCode.USAGE;
-      }
-      Path agentJar = launcher.home.resolve("lib").resolve(AGENT_JAR);
       StringBuilder settings = new StringBuilder();
       if (serviceName != null) {
         settings.append("otel.service.name=").append(serviceName).append('\n');
@@ -278,15 +273,49 @@ public final class Launcher implements Callable<Integer> {
       if (debug) {
         settings.append(AgentConfig.DEBUG).append("=true\n");
       }
-      try {
-        Attacher.load(pid, agentJar, settings.toString());
-      } catch (Exception | NoClassDefFoundError e) {
-        err.println("otel-auto-instrument: cannot attach to " + pid + ": " + Attacher.reason(e));
-        return 1;
-      }
-      out.println("otel-auto-instrument: the agent is loaded into " + pid);
-      return 0;
+      return launcher.loadAgent(spec, pid, settings.toString(), "the agent is loaded into ");
     }
+  }
+
+  /**
+   * {@code otel-auto-instrument detach PID}: the agent in a running JVM undoes what it did (however it came:
+   * the launcher or attach): every patcher unpatched, the SDK flushed and shut down, its threads gone. The
+   * program goes on as before, and can be attached to again.
+   */
+  @Command(name = "detach", mixinStandardHelpOptions = true,
+      description = "Take the agent out of the running JVM PID: original classes back, spans flushed, SDK shut down.",
+      footer = {"", "Exit status: 0 once done; 1 if the JVM cannot be attached to; 2 for a usage error."})
+  static final class Detach implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PID", description = "The process id of the JVM.")
+    String pid;
+
+    @CommandLine.ParentCommand
+    Launcher launcher;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return launcher.loadAgent(spec, pid, AgentPremain.DETACH, "the agent is detached from ");
+    }
+  }
+
+  /** Loads the agent jar into {@code pid} with {@code arguments}; says {@code done + pid} once it has run. */
+  int loadAgent(CommandLine.Model.CommandSpec spec, String pid, String arguments, String done) {
+    PrintWriter err = spec.commandLine().getErr();
+    if (!pid.matches("[0-9]+")) {
+      err.println("otel-auto-instrument: not a process id: " + pid);
+      return CommandLine.ExitCode.USAGE;
+    }
+    try {
+      Attacher.load(pid, home.resolve("lib").resolve(AGENT_JAR), arguments);
+    } catch (Exception | NoClassDefFoundError e) {
+      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + Attacher.reason(e));
+      return 1;
+    }
+    spec.commandLine().getOut().println("otel-auto-instrument: " + done + pid);
+    return 0;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -86,7 +86,7 @@ class ScriptPlanIT {
   void everythingElseGoesToTheJavaLauncher() throws Exception {
     for (List<String> arguments : List.of(List.of("--exporter", "no-such", "probe"), List.of("no-such-command"),
         List.of("--service-name", "a", "--service-name", "b", "probe"), List.of("--dry-run", "probe"),
-        List.of("--exporter", "console,", "probe"), List.of("--", "probe"), List.of("attach", "abc"))) {
+        List.of("--exporter", "console,", "probe"), List.of("--", "probe"), List.of("attach", "abc"), List.of("detach", "abc"))) {
       Files.deleteIfExists(marker);
       run("", arguments, false);
       assertThat(marker).as(arguments.toString()).exists();

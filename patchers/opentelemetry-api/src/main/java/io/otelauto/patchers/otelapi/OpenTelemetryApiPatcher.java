@@ -46,8 +46,6 @@ public final class OpenTelemetryApiPatcher implements Patcher {
   private static final String CONTEXT_STORAGE = "io.opentelemetry.context.ContextStorage";
   private static final String GLOBAL = "io.opentelemetry.api.GlobalOpenTelemetry";
 
-  /** Kept across unpatch and patch: the program side, once defined in a loader, stays there. */
-  private static ProgramSide programSide;
   private InstalledPatch installed;
 
   @Override
@@ -71,12 +69,9 @@ public final class OpenTelemetryApiPatcher implements Patcher {
     if (installed != null) {
       return;
     }
-    synchronized (OpenTelemetryApiPatcher.class) {
-      if (programSide == null) {
-        programSide = new ProgramSide(context.instrumentation(), context.log());
-      }
-    }
-    ProgramSide side = programSide;
+    // The program side, once defined in a loader, stays there: a new one (patched again, or another agent
+    // after a detach) finds it and points it at its own AgentApi.
+    ProgramSide side = new ProgramSide(context.instrumentation(), context.log());
     Function<Class<?>, Object> storage = side::contextStorage;
     BiFunction<Class<?>, String, Object> global = side::global;
     ElementMatcher.Junction<MethodDescription> withSpan = isAnnotatedWith(named(MethodSpans.WITH_SPAN))

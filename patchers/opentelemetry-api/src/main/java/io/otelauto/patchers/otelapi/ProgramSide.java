@@ -1,10 +1,13 @@
 package io.otelauto.patchers.otelapi;
 
 import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.bridge.Hooks;
+import io.otelauto.patchers.bridge.OpenTelemetryApiBridge;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.security.ProtectionDomain;
 import java.util.LinkedHashMap;
@@ -26,6 +29,7 @@ import java.util.jar.JarInputStream;
 final class ProgramSide {
   static final String STORAGE_CLASS = "io.otelauto.patchers.otelapi.program.ProgramContextStorage";
   static final String OPEN_TELEMETRY_CLASS = "io.otelauto.patchers.otelapi.program.ProgramOpenTelemetry";
+  static final String BRIDGE_CLASS = "io.otelauto.patchers.otelapi.program.Bridge";
 
   private final Instrumentation instrumentation;
   private final AgentLog log;
@@ -110,7 +114,14 @@ final class ProgramSide {
         Boolean done = defined.get(loader);
         if (done == null) {
           defined.put(loader, Boolean.FALSE);
-          define(loader, api.getProtectionDomain());
+          if (definedAlready(loader)) {
+            // By an agent attached before this one, and detached since: point those classes at this one.
+            Field agent = Class.forName(BRIDGE_CLASS, true, loader).getDeclaredField("AGENT");
+            agent.setAccessible(true);
+            agent.set(null, Hooks.get(OpenTelemetryApiBridge.HOOK));
+          } else {
+            define(loader, api.getProtectionDomain());
+          }
           defined.put(loader, Boolean.TRUE);
           log.debug("The OpenTelemetry API in " + loader + " is bridged to the agent's");
         } else if (!done) {
@@ -123,6 +134,15 @@ final class ProgramSide {
       log.errorOnce("opentelemetry-api " + loader, "Could not bridge the program's OpenTelemetry API in " + loader
           + "; it keeps working on its own, apart from the agent's trace", e);
       return Answers.NONE;
+    }
+  }
+
+  /** Whether this loader itself defined the program side already (its parent's copy does not count). */
+  private static boolean definedAlready(ClassLoader loader) {
+    try {
+      return Class.forName(BRIDGE_CLASS, false, loader).getClassLoader() == loader;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
     }
   }
 
