@@ -2,8 +2,6 @@ package io.otelauto.bootstrap;
 
 import io.otelauto.patchers.api.AgentLog;
 import io.otelauto.patchers.api.Patcher;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
