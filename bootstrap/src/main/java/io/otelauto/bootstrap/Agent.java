@@ -125,6 +125,32 @@ public final class Agent {
     setup.log.debug("Agent detached");
   }
 
+  /**
+   * Called reflectively by {@link AgentPremain} ({@code otel-auto-instrument status}): {@code NAME=VALUE}
+   * lines saying which patchers are applied and what became of the spans so far.
+   */
+  public static String status() {
+    Setup setup = current;
+    if (setup == null) {
+      return "state=detached\n";
+    }
+    StringBuilder status = new StringBuilder("state=active\npatchers=");
+    synchronized (setup.applied) {
+      setup.applied.stream().map(Patcher::name).sorted().forEach(name -> status.append(name).append(','));
+    }
+    if (status.charAt(status.length() - 1) == ',') {
+      status.setLength(status.length() - 1);
+    }
+    status.append('\n');
+    SpanAccounting accounting = setup.accounting;
+    if (accounting == null) {
+      status.append("sdk=not built yet (no span so far)\n");
+    } else {
+      accounting.status(status);
+    }
+    return status.toString();
+  }
+
   /** The agent that started or was attached in this loader; detach clears it. */
   private static volatile Setup current;
 
@@ -139,6 +165,8 @@ public final class Agent {
     /** The patchers applied so far (detach unpatches them). */
     final List<Patcher> applied = java.util.Collections.synchronizedList(new ArrayList<>());
     final LazyOpenTelemetry openTelemetry;
+    /** The SDK's span accounting, once the SDK is built (status reads it). */
+    volatile SpanAccounting accounting;
     /** Waiting for the later patchers' triggers, when started at once. */
     volatile PremainTrigger trigger;
 
@@ -149,7 +177,7 @@ public final class Agent {
       this.openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
         openJavaLangToTheAgent(jvm, log);
-        var configured = Telemetry.configure(log, config.overrides());
+        var configured = Telemetry.configure(log, config.overrides(), built -> accounting = built);
         log.debug("OpenTelemetry configured in " + millisSince(configuring) + " ms");
         return configured;
       });
@@ -209,8 +237,8 @@ public final class Agent {
   private static boolean isWanted(Patcher patcher, AgentConfig config, AgentLog log) {
     String name = patcher.name();
     try {
-      if (!config.getBoolean("otel.instrumentation." + name + ".enabled", true)) {
-        log.debug("Skipped " + name + " (disabled)");
+      if (!config.allows(name)) {
+        log.debug("Skipped " + name + " (disabled, or not in " + AgentConfig.ONLY + ")");
         return false;
       }
       if (!patcher.isLibraryPresent()) {

@@ -12,6 +12,8 @@ public final class AgentConfig {
   public static final String PATCHERS = "otel.auto.instrument.patchers";
   /** Prints {@code Patched NAME} for each patcher applied, and other details. */
   public static final String DEBUG = "otel.auto.instrument.debug";
+  /** When set, only the patchers it names (comma-separated) are applied: {@code attach --patchers a,b}. */
+  public static final String ONLY = "otel.auto.instrument.patchers.only";
 
   private final Map<String, String> environment;
   /** Settings that win over the system properties and the environment: those {@code attach} was given. */
@@ -58,6 +60,27 @@ public final class AgentConfig {
 
   public boolean getBoolean(String key, boolean defaultValue) {
     return Boolean.parseBoolean(get(key, Boolean.toString(defaultValue)));
+  }
+
+  /**
+   * Whether the patcher {@code name} may be applied: not disabled ({@code otel.instrumentation.NAME.enabled}),
+   * and named in {@link #ONLY} when that is set. (String.concat, not +: premain asks, and the first {@code +}
+   * would set up invokedynamic string concatenation, milliseconds of start-up.)
+   */
+  public boolean allows(String name) {
+    if (!getBoolean("otel.instrumentation.".concat(name).concat(".enabled"), true)) {
+      return false;
+    }
+    String only = get(ONLY, "");
+    if (only.isEmpty()) {
+      return true;
+    }
+    for (String listed : only.split(",")) {
+      if (listed.strip().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public static String environmentName(String key) {

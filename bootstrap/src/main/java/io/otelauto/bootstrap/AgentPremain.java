@@ -37,6 +37,18 @@ public final class AgentPremain {
   private static PremainTrigger trigger;
   /** The agent argument of {@code otel-auto-instrument detach}. */
   public static final String DETACH = "detach";
+  /** The agent argument of {@code otel-auto-instrument status}: the answer goes to {@link #STATUS_PROPERTY}. */
+  public static final String STATUS = "status";
+  /**
+   * Set while an agent is in this JVM, to how it came ({@code launcher}, {@code -javaagent} or {@code attach}):
+   * {@code status} and {@code attach} read it with the JVM's system properties, without loading anything.
+   */
+  public static final String AGENT_PROPERTY = "otel.auto.instrument.agent";
+  /**
+   * Where {@code status} finds the agent's answer ({@code NAME=VALUE} lines), read back through the attach
+   * mechanism: a system property reaches the asking process whatever the two see of each other's files.
+   */
+  public static final String STATUS_PROPERTY = "otel.auto.instrument.status";
 
   private AgentPremain() {}
 
@@ -50,6 +62,9 @@ public final class AgentPremain {
       started = true;
     }
     try {
+      String options = System.getenv("JAVA_TOOL_OPTIONS");
+      System.setProperty(AGENT_PROPERTY,
+          options != null && options.contains("otel-auto-instrument-agent.jar") ? "launcher" : "-javaagent");
       Path lib = Path.of(AgentPremain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
           .getParent();
       if (!bridgeOnBootClassPath()) {
@@ -82,18 +97,24 @@ public final class AgentPremain {
    * lines (property names, e.g. {@code otel.service.name}), which win over the JVM's own.
    */
   public static void agentmain(String arguments, Instrumentation instrumentation) {
-    if (arguments != null && arguments.startsWith(DETACH)) {
+    if (DETACH.equals(arguments)) {
       detach();
+      return;
+    }
+    if (STATUS.equals(arguments)) {
+      status();
       return;
     }
     synchronized (AgentPremain.class) {
       if (started) {
+        // The attach command looks first and says so itself; this is for a second attach racing the first.
         System.err.println("[otel-auto-instrument] the agent is in this JVM already; attach changed nothing");
         return;
       }
       started = true;
     }
     try {
+      System.setProperty(AGENT_PROPERTY, "attach");
       Path lib = Path.of(AgentPremain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
           .getParent();
       if (!bridgeOnBootClassPath()) {
@@ -131,6 +152,8 @@ public final class AgentPremain {
       trigger = null;
       agentClass = null;
       started = false;
+      System.clearProperty(AGENT_PROPERTY);
+      System.clearProperty(STATUS_PROPERTY);
     }
     try {
       if (waiting != null) {
@@ -142,6 +165,34 @@ public final class AgentPremain {
     } catch (Throwable t) {
       failed(t);
     }
+  }
+
+  /**
+   * {@code otel-auto-instrument status PID}: how the agent came, whether it waits for its first trigger class
+   * or is active, and then what {@code Agent.status} says (patchers applied, spans exported and not).
+   */
+  private static void status() {
+    String how;
+    Class<?> agent;
+    boolean waiting;
+    synchronized (AgentPremain.class) {
+      how = started ? System.getProperty(AGENT_PROPERTY, "-javaagent") : null;
+      agent = agentClass;
+      waiting = trigger != null && agent == null;
+    }
+    StringBuilder status = new StringBuilder();
+    if (how == null) {
+      status.append("state=none\n");
+    } else {
+      status.append("agent=").append(how).append('\n');
+      try {
+        status.append(agent == null ? (waiting ? "state=waiting\n" : "state=failed\n")
+            : (String) agent.getMethod("status").invoke(null));
+      } catch (Throwable t) {
+        status.append("state=failed\nproblem=").append(t).append('\n');
+      }
+    }
+    System.setProperty(STATUS_PROPERTY, status.toString());
   }
 
   /** The agent proper, at the first trigger; returns the triggering class as the patchers make it. */

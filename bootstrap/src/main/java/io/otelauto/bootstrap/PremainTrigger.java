@@ -206,7 +206,7 @@ final class PremainTrigger implements ClassFileTransformer {
     for (String patcher : patchers) {
       int equals = patcher.indexOf('=');
       String name = equals < 0 ? patcher : patcher.substring(0, equals).strip();
-      if (!config.getBoolean("otel.instrumentation.".concat(name).concat(".enabled"), true)) {
+      if (!config.allows(name)) {
         continue;
       }
       String names = equals < 0 ? "" : patcher.substring(equals + 1).strip();

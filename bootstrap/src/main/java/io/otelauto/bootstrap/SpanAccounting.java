@@ -3,6 +3,7 @@ package io.otelauto.bootstrap;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -10,6 +11,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.semconv.ServiceAttributes;
 import io.otelauto.patchers.api.AgentLog;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +88,36 @@ final class SpanAccounting {
     QueueGate gate = new QueueGate(processor, handedTo, capacity, this);
     gates.add(gate);
     return gate;
+  }
+
+  /** The service the spans are of, as the resource says (status shows it). */
+  private volatile String serviceName;
+
+  /** For the resource customizer: notes the service name, and changes nothing. */
+  Resource describing(Resource resource) {
+    serviceName = resource.getAttribute(ServiceAttributes.SERVICE_NAME);
+    return resource;
+  }
+
+  /**
+   * {@code otel-auto-instrument status}: the service name, the exporters, and the spans delivered, failed,
+   * dropped at the gate and still queued or being sent, as {@code NAME=VALUE} lines. A span handed to two
+   * exporters is counted once by each.
+   */
+  void status(StringBuilder status) {
+    status.append("service.name=").append(serviceName).append('\n').append("exporters=");
+    for (CountingExporter exporter : exporters) {
+      status.append(exporter.name).append(',');
+    }
+    if (!exporters.isEmpty()) {
+      status.setLength(status.length() - 1);
+    }
+    long queued = 0;
+    for (QueueGate gate : gates) {
+      queued += gate.unresolvedBy(gate.handedTo);
+    }
+    status.append("\nspans.exported=").append(delivered()).append("\nspans.failed=").append(failed())
+        .append("\nspans.dropped=").append(dropped()).append("\nspans.queued=").append(queued).append('\n');
   }
 
   long dropped() {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The agent's OpenTelemetry, configured once by the SDK's autoconfigure extension, so every standard
@@ -41,11 +42,14 @@ final class Telemetry {
   private static final String URL_CONNECTION_SENDER = UrlConnectionHttpSenderProvider.class.getName();
 
   static OpenTelemetry configure(AgentLog log) {
-    return configure(log, Map.of());
+    return configure(log, Map.of(), accounting -> {});
   }
 
-  /** {@code overrides}: settings that win over the system properties and the environment (an attach's). */
-  static OpenTelemetry configure(AgentLog log, Map<String, String> overrides) {
+  /**
+   * {@code overrides}: settings that win over the system properties and the environment (an attach's);
+   * {@code accountingOf} is given the SDK's span accounting (for status).
+   */
+  static OpenTelemetry configure(AgentLog log, Map<String, String> overrides, Consumer<SpanAccounting> accountingOf) {
     // Two HTTP senders are on the agent's class path (OkHttp only for gRPC): OTLP over HTTP must take the
     // agent's own (UrlConnectionHttpSender). The SDK reads this property while building exporters; it is put
     // back afterwards so that the program's own OpenTelemetry, if any, never sees it. A value the user set
@@ -70,6 +74,7 @@ final class Telemetry {
           .build()
           .getOpenTelemetrySdk();
       ExitBound.install(sdk, accounting, bound.get());
+      accountingOf.accept(accounting);
       return sdk;
     } catch (Throwable t) {
       log.error("OpenTelemetry could not be configured; no telemetry will be exported", t);
@@ -85,7 +90,7 @@ final class Telemetry {
   static AutoConfiguredOpenTelemetrySdkBuilder sdkBuilder(SpanAccounting accounting) {
     return AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(() -> DEFAULTS)
-        .addResourceCustomizer((resource, config) -> withServiceName(resource))
+        .addResourceCustomizer((resource, config) -> accounting.describing(withServiceName(resource)))
         .addSpanExporterCustomizer((exporter, config) -> accounting.count(withoutJavaUtilLogging(exporter)))
         .addSpanProcessorCustomizer(accounting::gate)
         .setServiceClassLoader(Telemetry.class.getClassLoader());

@@ -88,4 +88,16 @@ class BootstrapTest {
       System.clearProperty("otel.instrumentation.jdk-http-server.enabled");
     }
   }
+
+  @Test
+  void aPatcherIsAllowedUnlessDisabledOrLeftOutOfTheOnlyList() {
+    AgentConfig all = AgentConfig.of(Map.of("OTEL_INSTRUMENTATION_JDBC_ENABLED", "false"));
+    AgentConfig only = all.with(Map.of(AgentConfig.ONLY, "jdk-http-server, jdbc"));
+
+    assertThat(all.allows("jdk-http-server")).isTrue();
+    assertThat(all.allows("jdbc")).isFalse();
+    assertThat(only.allows("jdk-http-server")).isTrue();
+    assertThat(only.allows("jdk-executors")).isFalse();
+    assertThat(only.allows("jdbc")).as("disabled wins over listed").isFalse();
+  }
 }

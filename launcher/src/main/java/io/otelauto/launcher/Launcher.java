@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "otel-auto-instrument",
     mixinStandardHelpOptions = true,
-    subcommands = {Launcher.Attach.class, Launcher.Detach.class},
+    subcommands = {Launcher.Attach.class, Launcher.Detach.class, Launcher.Status.class},
     versionProvider = Launcher.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
         "The agent is added to JAVA_TOOL_OPTIONS, so `java -jar app.jar`, `java -cp ... Main`, scripts that "
             + "start java and `mvn exec:java` all work. Every standard OTEL_* variable applies."},
     footer = {"", "Exit status: COMMAND's own; 2 for a usage error, 126 if COMMAND is not executable, "
-        + "127 if it is not found.", "A COMMAND named like a subcommand (attach, detach): give its path, or put -- before it."})
+        + "127 if it is not found.", "A COMMAND named like a subcommand (attach, detach, status): give its path, or put -- before it."})
 public final class Launcher implements Callable<Integer> {
   static final String PLAN_VARIABLE = "OTEL_AUTO_INSTRUMENT_PLAN";
   /** The user's JAVA_TOOL_OPTIONS, saved by the script: the launcher's own JVM runs without them. */
@@ -222,7 +222,7 @@ public final class Launcher implements Callable<Integer> {
     String format = "%-20s %-8s %-60s %s%n";
     out.printf(format, "NAME", "ENABLED", "PATCHES", "FROM");
     for (Patcher patcher : patchers) {
-      boolean enabled = config.getBoolean("otel.instrumentation." + patcher.name() + ".enabled", true);
+      boolean enabled = config.allows(patcher.name());
       out.printf(format, patcher.name(), enabled ? "yes" : "no", patcher.description(),
           PatcherDiscovery.origin(patcher));
     }
@@ -230,16 +230,21 @@ public final class Launcher implements Callable<Integer> {
 
   /**
    * {@code otel-auto-instrument attach PID}: loads the agent into a running JVM of the same user (the JDK's
-   * attach mechanism) and applies every patcher at once; classes loaded already are retransformed, servers
+   * attach mechanism) and applies the patchers at once; classes loaded already are retransformed, servers
    * running already are traced from their next request. The options win over the JVM's own settings.
    */
   @Command(name = "attach", mixinStandardHelpOptions = true, sortOptions = false,
       description = "Load the agent into the running JVM PID (same user) and apply the patchers now.",
-      footer = {"", "Exit status: 0 once the agent is loaded; 1 if the JVM cannot be attached to (no such "
-          + "process, not a JVM, another user's, attach disabled, no jdk.attach module); 2 for a usage error."})
+      footer = {"", "Exit status: 0 once the agent is loaded; 1 if it is there already or the JVM cannot be "
+          + "attached to (no such process, not a JVM, another user's, attach disabled, no jdk.attach module); "
+          + "2 for a usage error."})
   static final class Attach implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PID", description = "The process id of the JVM.")
     String pid;
+
+    @Option(names = "--patchers", paramLabel = "NAME[,NAME...]", split = ",",
+        description = "Apply only these patchers (see --list-patchers); all by default.")
+    List<String> patchers;
 
     @Option(names = "--service-name", paramLabel = "NAME", description = "The service.name of its spans.")
     String serviceName;
@@ -260,10 +265,14 @@ public final class Launcher implements Callable<Integer> {
     @Override
     public Integer call() {
       PrintWriter err = spec.commandLine().getErr();
-      if (pid.matches("[0-9]+") && !launcher.exportersKnown(exporter, err)) {
+      Long id = processId(pid, err);
+      if (id == null || !launcher.exportersKnown(exporter, err) || !launcher.patchersKnown(patchers, err)) {
         return CommandLine.ExitCode.USAGE;
       }
       StringBuilder settings = new StringBuilder();
+      if (patchers != null) {
+        settings.append(AgentConfig.ONLY).append('=').append(String.join(",", patchers)).append('\n');
+      }
       if (serviceName != null) {
         settings.append("otel.service.name=").append(serviceName).append('\n');
       }
@@ -273,7 +282,17 @@ public final class Launcher implements Callable<Integer> {
       if (debug) {
         settings.append(AgentConfig.DEBUG).append("=true\n");
       }
-      return launcher.loadAgent(spec, pid, settings.toString(), "the agent is loaded into ");
+      return launcher.withJvm(spec, id, jvm -> {
+        String how = jvm.systemProperties().getProperty(AgentPremain.AGENT_PROPERTY);
+        if (how != null) {
+          err.println("otel-auto-instrument: the agent is in " + pid + " already (from " + how
+              + "); detach it first to attach with other settings");
+          return 1;
+        }
+        jvm.load(launcher.agentJar(), settings.toString());
+        spec.commandLine().getOut().println("otel-auto-instrument: the agent is loaded into " + pid);
+        return 0;
+      });
     }
   }
 
@@ -284,7 +303,8 @@ public final class Launcher implements Callable<Integer> {
    */
   @Command(name = "detach", mixinStandardHelpOptions = true,
       description = "Take the agent out of the running JVM PID: original classes back, spans flushed, SDK shut down.",
-      footer = {"", "Exit status: 0 once done; 1 if the JVM cannot be attached to; 2 for a usage error."})
+      footer = {"", "Exit status: 0 once done; 1 if there is no agent in it or it cannot be attached to; 2 for "
+          + "a usage error."})
   static final class Detach implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PID", description = "The process id of the JVM.")
     String pid;
@@ -297,25 +317,143 @@ public final class Launcher implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      return launcher.loadAgent(spec, pid, AgentPremain.DETACH, "the agent is detached from ");
+      PrintWriter err = spec.commandLine().getErr();
+      Long id = processId(pid, err);
+      if (id == null) {
+        return CommandLine.ExitCode.USAGE;
+      }
+      return launcher.withJvm(spec, id, jvm -> {
+        if (jvm.systemProperties().getProperty(AgentPremain.AGENT_PROPERTY) == null) {
+          err.println("otel-auto-instrument: there is no agent in " + pid + "; nothing to detach");
+          return 1;
+        }
+        jvm.load(launcher.agentJar(), AgentPremain.DETACH);
+        spec.commandLine().getOut().println("otel-auto-instrument: the agent is detached from " + pid);
+        return 0;
+      });
     }
   }
 
-  /** Loads the agent jar into {@code pid} with {@code arguments}; says {@code done + pid} once it has run. */
-  int loadAgent(CommandLine.Model.CommandSpec spec, String pid, String arguments, String done) {
-    PrintWriter err = spec.commandLine().getErr();
-    if (!pid.matches("[0-9]+")) {
-      err.println("otel-auto-instrument: not a process id: " + pid);
-      return CommandLine.ExitCode.USAGE;
+  /**
+   * {@code otel-auto-instrument status [PID]}: the local JVMs of this user and, for each, whether the agent is
+   * in it, how it came, the patchers applied and what became of the spans. A JVM without the agent is only
+   * asked for its system properties; one with it runs the agent's status entry point.
+   */
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = {"The agent in the running JVM PID: how it came, its patchers, its spans exported and not.",
+          "Without PID: one line for each JVM of this user."},
+      footer = {"", "Exit status: 0 once said; 1 if PID cannot be attached to; 2 for a usage error."})
+  static final class Status implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The process id of the JVM.")
+    String pid;
+
+    @CommandLine.ParentCommand
+    Launcher launcher;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      if (pid != null) {
+        Long id = processId(pid, err);
+        if (id == null) {
+          return CommandLine.ExitCode.USAGE;
+        }
+        return launcher.withJvm(spec, id, jvm -> {
+          AgentStatus.of(id, ProcessHandle.of(id).flatMap(p -> p.info().commandLine()).orElse(""),
+              launcher.statusOf(jvm)).describe(out);
+          return 0;
+        });
+      }
+      Map<Long, String> jvms;
+      try {
+        jvms = Attacher.jvms();
+      } catch (NoClassDefFoundError e) {
+        err.println("otel-auto-instrument: cannot list the JVMs: " + Attacher.reason(e));
+        return 1;
+      }
+      jvms.remove(ProcessHandle.current().pid());
+      List<AgentStatus> rows = new ArrayList<>();
+      jvms.forEach((id, command) -> {
+        Map<String, String> status;
+        try (Attacher jvm = Attacher.open(id)) {
+          status = launcher.statusOf(jvm);
+        } catch (Attacher.Refused | IOException e) {
+          status = Map.of("state", "unknown", "problem", e.getMessage());
+        }
+        rows.add(AgentStatus.of(id, command, status));
+      });
+      AgentStatus.table(rows, out);
+      return 0;
     }
-    try {
-      Attacher.load(pid, home.resolve("lib").resolve(AGENT_JAR), arguments);
-    } catch (Exception | NoClassDefFoundError e) {
-      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + Attacher.reason(e));
+  }
+
+  /** The agent's status in {@code jvm}: none without loading anything, else its own account. */
+  Map<String, String> statusOf(Attacher jvm) throws IOException, Attacher.Refused {
+    if (jvm.systemProperties().getProperty(AgentPremain.AGENT_PROPERTY) == null) {
+      return Map.of("state", "none");
+    }
+    jvm.load(agentJar(), AgentPremain.STATUS);
+    return AgentStatus.parse(jvm.systemProperties().getProperty(AgentPremain.STATUS_PROPERTY, "state=unknown"));
+  }
+
+  Path agentJar() {
+    return home.resolve("lib").resolve(AGENT_JAR);
+  }
+
+  /** {@code text} as a process id; null, said on {@code err}, if it is not one. */
+  static Long processId(String text, PrintWriter err) {
+    if (text.matches("[0-9]{1,18}")) {
+      return Long.parseLong(text);
+    }
+    err.println("otel-auto-instrument: not a process id: " + text);
+    return null;
+  }
+
+  /** What a subcommand does with an attached JVM. */
+  interface WithJvm {
+    int run(Attacher jvm) throws IOException, Attacher.Refused;
+  }
+
+  /** Attaches to {@code pid} and runs {@code action}; exit status 1, said in a line, if that fails. */
+  int withJvm(CommandLine.Model.CommandSpec spec, long pid, WithJvm action) {
+    PrintWriter err = spec.commandLine().getErr();
+    if (!Files.isRegularFile(agentJar())) {
+      err.println("otel-auto-instrument: broken installation, agent not found: " + agentJar());
       return 1;
     }
-    spec.commandLine().getOut().println("otel-auto-instrument: " + done + pid);
-    return 0;
+    try (Attacher jvm = Attacher.open(pid)) {
+      return action.run(jvm);
+    } catch (Attacher.Refused e) {
+      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + e.getMessage());
+    } catch (IOException | NoClassDefFoundError e) {
+      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + Attacher.reason(e));
+    }
+    return 1;
+  }
+
+  /** False, said on {@code err}, if {@code names} holds a patcher name the installation does not have. */
+  boolean patchersKnown(List<String> names, PrintWriter err) {
+    if (names == null) {
+      return true;
+    }
+    Set<String> known = new TreeSet<>();
+    for (Patcher patcher : PatcherDiscovery.load(PatcherDiscovery.loaderFor(
+        PatcherDiscovery.patcherJars(home, AgentConfig.fromSystem()), Launcher.class.getClassLoader()),
+        new StderrAgentLog(false))) {
+      known.add(patcher.name());
+    }
+    for (String name : names) {
+      if (!known.contains(name.trim())) {
+        err.println("otel-auto-instrument: unknown patcher '" + name.trim() + "' for --patchers; use one of: "
+            + String.join(", ", known));
+        return false;
+      }
+    }
+    return true;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

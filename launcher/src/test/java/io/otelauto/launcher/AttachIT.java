@@ -11,18 +11,23 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code otel-auto-instrument attach PID} and {@code detach PID} on a JDK HTTP server started without the
- * agent, while a client keeps calling it: attached, its requests get SERVER spans; detached, none, and no
+ * {@code otel-auto-instrument attach PID}, {@code detach PID} and {@code status} on a JDK HTTP server started
+ * without the agent, while clients keep calling it (its exchanges waiting in a pool's queue): attached, its requests get SERVER spans; detached, none, and no
  * thread of the agent is left; attached again, spans again; no request fails through all of it.
  */
 class AttachIT {
@@ -35,8 +40,9 @@ class AttachIT {
   @ParameterizedTest
   @MethodSource("jdks")
   void aServerStartedWithoutTheAgentIsTracedOnceAttachedAndNoRequestFails(Path jdk) throws Exception {
-    attachDetachAttach(jdk, List.of(jdk.resolve("bin/java").toString(), "-cp",
-        DistributionIT.TEST_CLASSES.toString(), ServesUntilTerminated.class.getName()), false);
+    List<String> queued = new ArrayList<>(plainServer(jdk));
+    queued.add("queued");
+    attachDetachAttach(jdk, queued, false);
   }
 
   @ParameterizedTest
@@ -47,23 +53,52 @@ class AttachIT {
         ServesUntilTerminated.class.getName()), true);
   }
 
+  /** A {@link ServesUntilTerminated} server: its process, its /ping and the file its stderr goes to. */
+  record Server(Process process, URI ping, Path err) implements AutoCloseable {
+    static Server start(Path jdk, List<String> command) throws Exception {
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().remove("JAVA_TOOL_OPTIONS");
+      builder.environment().put("JAVA_HOME", jdk.toString());
+      Path err = Files.createTempFile("server", ".err");
+      Process process = builder.redirectError(err.toFile()).start();
+      String listening = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+          .readLine();
+      if (listening == null || !listening.startsWith("listening on ")) {
+        process.destroyForcibly();
+        throw new AssertionError("the server did not start: " + Files.readString(err));
+      }
+      return new Server(process, URI.create("http://127.0.0.1:" + listening.substring("listening on ".length()) + "/ping"), err);
+    }
+
+    String pid() {
+      return Long.toString(process.pid());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static List<String> plainServer(Path jdk, String... jvmOptions) {
+    List<String> command = new ArrayList<>(List.of(jdk.resolve("bin/java").toString()));
+    command.addAll(List.of(jvmOptions));
+    command.addAll(List.of("-cp", DistributionIT.TEST_CLASSES.toString(), ServesUntilTerminated.class.getName()));
+    return command;
+  }
+
   /** {@code launched}: the server has the agent from its start (the launcher), so the first attach is skipped. */
   private static void attachDetachAttach(Path jdk, List<String> command, boolean launched) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().remove("JAVA_TOOL_OPTIONS");
-    builder.environment().put("JAVA_HOME", jdk.toString());
-    Path err = Files.createTempFile("server", ".err");
-    Process server = builder.redirectError(err.toFile()).start();
-    try {
-      String listening = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
-          .readLine();
-      assertThat(listening).as(Files.readString(err)).startsWith("listening on ");
-      URI ping = URI.create("http://127.0.0.1:" + listening.substring("listening on ".length()) + "/ping");
+    try (Server server = Server.start(jdk, command)) {
+      URI ping = server.ping();
+      Path err = server.err();
 
-      // A client calling all along, bounded in count and time, counting what fails.
+      // Clients calling all along, four at a time (so exchanges wait in a queued server's pool through the
+      // attach and the detach), bounded in count and time, counting what fails.
       AtomicInteger failures = new AtomicInteger();
       AtomicLong sent = new AtomicLong();
-      Thread load = new Thread(() -> {
+      Runnable calls = () -> {
         HttpClient client = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (sent.get() < MAX_REQUESTS && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
@@ -80,15 +115,32 @@ class AttachIT {
           }
           sent.incrementAndGet();
         }
-      });
-      load.start();
+      };
+      List<Thread> load = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        load.add(new Thread(calls));
+      }
+      load.forEach(Thread::start);
 
-      String pid = Long.toString(server.pid());
+      String pid = server.pid();
       if (!launched) {
+        assertThat(status(jdk, pid)).contains("agent:        none");
         attach(jdk, pid, "attached");
       }
       awaitSpans(err, 1, ping);
       assertThat(Files.readString(err)).contains("service=attached");
+
+      // Status: how the agent came, what it patched, the spans it exported; the table has the JVM's row.
+      String status = status(jdk, pid);
+      assertThat(status).contains("agent:        active, from " + (launched ? "launcher" : "attach"))
+          .containsPattern("patchers: .*jdk-http-server").contains("service.name: attached")
+          .containsPattern("spans: +[1-9][0-9]* exported, 0 not exported");
+      DistributionIT.Result table = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "status");
+      assertThat(table.status()).as(table.err()).isZero();
+      assertThat(table.out()).containsPattern("(?m)^" + pid + " +active +" + (launched ? "launcher" : "attach") + " ");
+      DistributionIT.Result again = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "attach", pid);
+      assertThat(again.status()).isEqualTo(1);
+      assertThat(again.err()).contains("the agent is in " + pid + " already");
 
       // Detach: the spans made so far are flushed as the SDK shuts down, then none; the agent's threads go.
       DistributionIT.Result detached = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "detach", pid);
@@ -107,25 +159,75 @@ class AttachIT {
       assertThat(threads.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(dump).contains("HTTP-Dispatcher").doesNotContain("otel-auto-instrument", "BatchSpanProcessor");
 
-      // Attached again, with another service name: traced again.
-      attach(jdk, pid, "again");
+      assertThat(status(jdk, pid)).contains("agent:        none");
+
+      // Attached again, with another service name and one patcher only: traced again.
+      attach(jdk, pid, "again", "--patchers", "jdk-http-server");
       awaitSpans(err, spansAtDetach + 1, ping);
-      load.interrupt();
-      load.join(TimeUnit.SECONDS.toMillis(30));
+      assertThat(status(jdk, pid)).containsPattern("patchers: +jdk-http-server\n");
+      load.forEach(Thread::interrupt);
+      for (Thread caller : load) {
+        caller.join(TimeUnit.SECONDS.toMillis(30));
+      }
 
       assertThat(Files.readString(err)).contains("service=again");
       assertThat(failures.get()).as("failed requests of " + sent.get()).isZero();
-    } finally {
-      server.destroyForcibly();
-      server.waitFor(30, TimeUnit.SECONDS);
     }
   }
 
-  private static void attach(Path jdk, String pid, String serviceName) throws Exception {
-    DistributionIT.Result attached = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "attach", pid,
-        "--service-name", serviceName, "--exporter", "console");
+  /**
+   * The class files as the JVM holds them (read by {@link ClassFileProbe}): attach changes some, the HTTP
+   * server's context among them; detach gives every class loaded before the attach its original bytes back.
+   */
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void detachPutsBackTheOriginalBytecodeOfEveryPatchedClass(Path jdk, @TempDir Path work) throws Exception {
+    try (Server server = Server.start(jdk, plainServer(jdk))) {
+      long pid = server.process().pid();
+      HttpClient client = HttpClient.newHttpClient();
+      assertThat(client.send(HttpRequest.newBuilder(server.ping()).build(), HttpResponse.BodyHandlers.ofString()).body())
+          .isEqualTo("pong");
+      Map<String, String> before = ClassFileProbe.classFiles(pid, work);
+
+      attach(jdk, server.pid(), "probed");
+      awaitSpans(server.err(), 1, server.ping());
+      Map<String, String> attached = ClassFileProbe.classFiles(pid, work);
+
+      DistributionIT.Result detached = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "detach", server.pid());
+      assertThat(detached.status()).as(detached.err()).isZero();
+      Map<String, String> after = ClassFileProbe.classFiles(pid, work);
+
+      assertThat(before).hasSizeGreaterThan(500);
+      Set<String> patched = differing(before, attached);
+      assertThat(patched).as("classes the attach patched").anyMatch(name -> name.startsWith("sun/net/httpserver/HttpContextImpl @"));
+      assertThat(differing(before, after)).as("classes not restored by the detach (of %s patched)", patched).isEmpty();
+      assertThat(after.keySet()).containsAll(before.keySet());
+    }
+  }
+
+  /** The classes of {@code before} whose class file is another in {@code after}. */
+  private static Set<String> differing(Map<String, String> before, Map<String, String> after) {
+    Set<String> differing = new TreeSet<>();
+    before.forEach((name, digest) -> {
+      if (after.containsKey(name) && !after.get(name).equals(digest)) {
+        differing.add(name);
+      }
+    });
+    return differing;
+  }
+
+  private static void attach(Path jdk, String pid, String serviceName, String... options) throws Exception {
+    List<String> command = new ArrayList<>(List.of("attach", pid, "--service-name", serviceName, "--exporter", "console"));
+    command.addAll(List.of(options));
+    DistributionIT.Result attached = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), command.toArray(String[]::new));
     assertThat(attached.status()).as(attached.err()).isZero();
     assertThat(attached.out()).contains("the agent is loaded into " + pid);
+  }
+
+  private static String status(Path jdk, String pid) throws Exception {
+    DistributionIT.Result status = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "status", pid);
+    assertThat(status.status()).as(status.err()).isZero();
+    return status.out();
   }
 
   /**
@@ -160,5 +262,68 @@ class AttachIT {
     assertThat(badExporter.status()).isEqualTo(2);
     assertThat(badExporter.err()).startsWith("otel-auto-instrument: unknown exporter 'nope'");
     assertThat(detachNoSuchProcess.status()).isEqualTo(1);
+    assertThat(detachNoSuchProcess.err()).isEqualTo("otel-auto-instrument: cannot attach to 999999999: no such process\n");
+  }
+
+  /**
+   * A process that is not a JVM is told so and sent nothing (the JDK's attach would send it SIGQUIT, which
+   * ends it); a JVM with attach disabled, one without the agent (detach), an unknown patcher: each said.
+   */
+  @Test
+  void whatIsNotAJvmOrNotAttachableIsSaidAndLeftAlone(@TempDir Path work) throws Exception {
+    Path jdk = DistributionIT.jdk();
+    Process sleeper = new ProcessBuilder("sleep", "120").start();
+    try (Server closed = Server.start(jdk, plainServer(jdk, "-XX:+DisableAttachMechanism"));
+        Server plain = Server.start(jdk, plainServer(jdk))) {
+      String sleeperPid = Long.toString(sleeper.pid());
+      DistributionIT.Result notAJvm = DistributionIT.run(jdk, "attach", sleeperPid);
+      DistributionIT.Result statusOfNotAJvm = DistributionIT.run(jdk, "status", sleeperPid);
+      DistributionIT.Result disabled = DistributionIT.run(jdk, "attach", closed.pid());
+      DistributionIT.Result noAgent = DistributionIT.run(jdk, "detach", plain.pid());
+      DistributionIT.Result unknownPatcher = DistributionIT.run(jdk, "attach", plain.pid(), "--patchers", "jdk-http-server,nope");
+
+      assertThat(notAJvm.status()).isEqualTo(1);
+      assertThat(notAJvm.err()).isEqualTo("otel-auto-instrument: cannot attach to " + sleeperPid
+          + ": not a JVM (" + sleeper.info().command().orElseThrow() + "); nothing was sent to it\n");
+      assertThat(statusOfNotAJvm.status()).isEqualTo(1);
+      assertThat(sleeper.isAlive()).isTrue();
+      assertThat(disabled.status()).isEqualTo(1);
+      assertThat(disabled.err()).isEqualTo("otel-auto-instrument: cannot attach to " + closed.pid()
+          + ": attach is disabled in that JVM (it was started with -XX:+DisableAttachMechanism)\n");
+      assertThat(noAgent.status()).isEqualTo(1);
+      assertThat(noAgent.err()).isEqualTo("otel-auto-instrument: there is no agent in " + plain.pid() + "; nothing to detach\n");
+      assertThat(unknownPatcher.status()).isEqualTo(2);
+      assertThat(unknownPatcher.err()).startsWith("otel-auto-instrument: unknown patcher 'nope' for --patchers; use one of: ")
+          .contains("jdk-http-server");
+      // The plain JVM still serves, without spans: none of it reached its agent-less program.
+      HttpClient client = HttpClient.newHttpClient();
+      assertThat(client.send(HttpRequest.newBuilder(plain.ping()).build(), HttpResponse.BodyHandlers.ofString()).body())
+          .isEqualTo("pong");
+      assertThat(spans(plain.err())).isZero();
+    } finally {
+      sleeper.destroyForcibly();
+    }
+  }
+
+  /** Another user's JVM: said with the user to run as (the JDK only lets a JVM's own user, or root, attach). */
+  @Test
+  void anotherUsersJvmIsSaidWithTheUserToRunAs() throws Exception {
+    Path setpriv = Path.of("/usr/bin/setpriv");
+    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(setpriv),
+        "needs root, to run the command as another user (nobody)");
+    Path jdk = DistributionIT.jdk();
+    try (Server server = Server.start(jdk, plainServer(jdk))) {
+      ProcessBuilder builder = new ProcessBuilder(setpriv.toString(), "--reuid=nobody", "--regid=nogroup",
+          "--clear-groups", DistributionIT.LAUNCHER.toString(), "attach", server.pid());
+      builder.environment().remove("JAVA_TOOL_OPTIONS");
+      builder.environment().put("JAVA_HOME", jdk.toString());
+      builder.environment().put("HOME", "/tmp");
+      Process asNobody = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      String err = new String(asNobody.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(asNobody.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(asNobody.exitValue()).as(err).isEqualTo(1);
+      assertThat(err).isEqualTo("otel-auto-instrument: cannot attach to " + server.pid()
+          + ": the process runs as root, and only its own user may attach to a JVM: run this as root\n");
+    }
   }
 }
