@@ -16,7 +16,8 @@ import java.util.Properties;
 
 /**
  * One session with a running JVM through the JDK's attach mechanism ({@code jdk.attach}), kept in one class:
- * a runtime without that module fails here only, with {@link NoClassDefFoundError}.
+ * a runtime without that module fails at its first use, with {@link NoClassDefFoundError}, which the
+ * launcher words without touching this class again ({@code Launcher.NO_ATTACH_MODULE}).
  *
  * <p>Before it attaches it makes sure the process is a JVM it may attach to. This matters: on Linux the
  * JDK asks a process to open its attach listener with SIGQUIT, which ends a process that is not a JVM.
@@ -121,10 +122,6 @@ final class Attacher implements AutoCloseable {
 
   /** What went wrong, in a line. */
   static String reason(Throwable e) {
-    if (e instanceof NoClassDefFoundError) {
-      return "this Java runtime has no attach module (jdk.attach); run otel-auto-instrument with a full JDK "
-          + "(JAVA_HOME)";
-    }
     String message = e.getMessage();
     if (e instanceof AttachNotSupportedException) {
       if (message != null && message.contains("does not support the attach mechanism")) {

@@ -54,6 +54,9 @@ public final class Launcher implements Callable<Integer> {
   static final String USER_OPTIONS_VARIABLE = "OTEL_AUTO_INSTRUMENT_USER_JAVA_TOOL_OPTIONS";
   static final String AGENT_JAR = "otel-auto-instrument-agent.jar";
   static final String BRIDGE_JAR = "otel-auto-instrument-bridge.jar";
+  /** Said when {@link Attacher} cannot be loaded: it, not the words, needs {@code jdk.attach}. */
+  static final String NO_ATTACH_MODULE =
+      "this Java runtime has no attach module (jdk.attach); run otel-auto-instrument with a full JDK (JAVA_HOME)";
 
   @Option(names = "--service-name", paramLabel = "NAME",
       description = "The service.name of the spans (sets OTEL_SERVICE_NAME).")
@@ -372,7 +375,7 @@ public final class Launcher implements Callable<Integer> {
       try {
         jvms = Attacher.jvms();
       } catch (NoClassDefFoundError e) {
-        err.println("otel-auto-instrument: cannot list the JVMs: " + Attacher.reason(e));
+        err.println("otel-auto-instrument: cannot list the JVMs: " + NO_ATTACH_MODULE);
         return 1;
       }
       jvms.remove(ProcessHandle.current().pid());
@@ -429,8 +432,10 @@ public final class Launcher implements Callable<Integer> {
       return action.run(jvm);
     } catch (Attacher.Refused e) {
       err.println("otel-auto-instrument: cannot attach to " + pid + ": " + e.getMessage());
-    } catch (IOException | NoClassDefFoundError e) {
+    } catch (IOException e) {
       err.println("otel-auto-instrument: cannot attach to " + pid + ": " + Attacher.reason(e));
+    } catch (NoClassDefFoundError e) {
+      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + NO_ATTACH_MODULE);
     }
     return 1;
   }

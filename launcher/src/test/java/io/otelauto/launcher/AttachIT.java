@@ -305,6 +305,29 @@ class AttachIT {
     }
   }
 
+  /** A Java runtime without jdk.attach (made with jlink) runs the launcher, which says what is missing. */
+  @Test
+  void aRuntimeWithoutTheAttachModuleIsSaid(@TempDir Path work) throws Exception {
+    Path jdk = DistributionIT.jdk();
+    Path runtime = work.resolve("runtime");
+    Process jlink = new ProcessBuilder(jdk.resolve("bin/jlink").toString(), "--add-modules",
+        "java.base,java.logging,java.instrument,java.management", "--output", runtime.toString())
+        .redirectErrorStream(true).start();
+    String jlinkOutput = new String(jlink.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(jlink.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(jlink.exitValue()).as(jlinkOutput).isZero();
+    try (Server server = Server.start(jdk, plainServer(jdk))) {
+      DistributionIT.Result attach = DistributionIT.run(DistributionIT.LAUNCHER, runtime, Map.of(), "attach", server.pid());
+      DistributionIT.Result status = DistributionIT.run(DistributionIT.LAUNCHER, runtime, Map.of(), "status");
+
+      String missing = "this Java runtime has no attach module (jdk.attach); run otel-auto-instrument with a full JDK (JAVA_HOME)\n";
+      assertThat(attach.status()).isEqualTo(1);
+      assertThat(attach.err()).isEqualTo("otel-auto-instrument: cannot attach to " + server.pid() + ": " + missing);
+      assertThat(status.status()).isEqualTo(1);
+      assertThat(status.err()).isEqualTo("otel-auto-instrument: cannot list the JVMs: " + missing);
+    }
+  }
+
   /** Another user's JVM: said with the user to run as (the JDK only lets a JVM's own user, or root, attach). */
   @Test
   void anotherUsersJvmIsSaidWithTheUserToRunAs() throws Exception {
