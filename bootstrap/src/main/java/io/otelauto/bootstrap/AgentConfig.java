@@ -28,9 +28,20 @@ public final class AgentConfig {
     this(environment, Map.of());
   }
 
-  /** This configuration, with {@code overrides} (property names) winning over everything else. */
+  /**
+   * This configuration, with {@code overrides} winning over everything else. Their names are normalized as the
+   * SDK's autoconfigure normalizes its own ({@link #normalized}), so {@code OTEL_SERVICE_NAME},
+   * {@code otel.service.name} and {@code otel.instrumentation.jdk-http-server.enabled} are all found.
+   */
   public AgentConfig with(Map<String, String> overrides) {
-    return new AgentConfig(environment, Map.copyOf(overrides));
+    Map<String, String> normalized = new java.util.HashMap<>();
+    overrides.forEach((name, value) -> normalized.put(normalized(name), value));
+    return new AgentConfig(environment, Map.copyOf(normalized));
+  }
+
+  /** A setting's name as compared: lower case, with {@code _} and {@code -} read as {@code .}. */
+  public static String normalized(String name) {
+    return name.toLowerCase(Locale.ROOT).replace('_', '.').replace('-', '.');
   }
 
   /** The overrides, as the SDK's autoconfigure takes them. */
@@ -48,7 +59,7 @@ public final class AgentConfig {
   }
 
   public String get(String key, String defaultValue) {
-    String value = overrides.get(key);
+    String value = overrides.isEmpty() ? null : overrides.get(normalized(key));
     if (value == null) {
       value = System.getProperty(key);
     }

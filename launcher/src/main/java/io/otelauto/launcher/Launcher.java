@@ -54,6 +54,9 @@ public final class Launcher implements Callable<Integer> {
   static final String USER_OPTIONS_VARIABLE = "OTEL_AUTO_INSTRUMENT_USER_JAVA_TOOL_OPTIONS";
   static final String AGENT_JAR = "otel-auto-instrument-agent.jar";
   static final String BRIDGE_JAR = "otel-auto-instrument-bridge.jar";
+  /** The launcher's own variables, never settings for an agent. */
+  static final Set<String> LAUNCHER_VARIABLES =
+      Set.of(PLAN_VARIABLE, USER_OPTIONS_VARIABLE, "OTEL_AUTO_INSTRUMENT_LAUNCHER");
   /** Said when {@link Attacher} cannot be loaded: it, not the words, needs {@code jdk.attach}. */
   static final String NO_ATTACH_MODULE =
       "this Java runtime has no attach module (jdk.attach); run otel-auto-instrument with a full JDK (JAVA_HOME)";
@@ -237,7 +240,8 @@ public final class Launcher implements Callable<Integer> {
    * running already are traced from their next request. The options win over the JVM's own settings.
    */
   @Command(name = "attach", mixinStandardHelpOptions = true, sortOptions = false,
-      description = "Load the agent into the running JVM PID (same user) and apply the patchers now.",
+      description = {"Load the agent into the running JVM PID (same user) and apply the patchers now.",
+          "Its settings: this command's OTEL_* variables, then its options, winning over the JVM's own."},
       footer = {"", "Exit status: 0 once the agent is loaded; 1 if it is there already or the JVM cannot be "
           + "attached to (no such process, not a JVM, another user's, attach disabled, no jdk.attach module); "
           + "2 for a usage error."})
@@ -272,7 +276,14 @@ public final class Launcher implements Callable<Integer> {
       if (id == null || !launcher.exportersKnown(exporter, err) || !launcher.patchersKnown(patchers, err)) {
         return CommandLine.ExitCode.USAGE;
       }
+      // The command's own OTEL_* environment first (the issue's "configured from the attach command's
+      // environment"), then its options, which win; the launcher's private variables stay out.
       StringBuilder settings = new StringBuilder();
+      new java.util.TreeMap<>(launcher.environment).forEach((name, value) -> {
+        if (name.startsWith("OTEL_") && !LAUNCHER_VARIABLES.contains(name) && value.indexOf('\n') < 0) {
+          settings.append(AgentConfig.normalized(name)).append('=').append(value).append('\n');
+        }
+      });
       if (patchers != null) {
         settings.append(AgentConfig.ONLY).append('=').append(String.join(",", patchers)).append('\n');
       }

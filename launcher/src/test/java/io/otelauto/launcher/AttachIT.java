@@ -125,7 +125,8 @@ class AttachIT {
       String pid = server.pid();
       if (!launched) {
         assertThat(status(jdk, pid)).contains("agent:        none");
-        attach(jdk, pid, "attached");
+        // Configured by the attach command's environment alone.
+        attach(jdk, Map.of("OTEL_SERVICE_NAME", "attached", "OTEL_TRACES_EXPORTER", "console"), "attach", pid);
       }
       awaitSpans(err, 1, ping);
       assertThat(Files.readString(err)).contains("service=attached");
@@ -162,7 +163,8 @@ class AttachIT {
       assertThat(status(jdk, pid)).contains("agent:        none");
 
       // Attached again, with another service name and one patcher only: traced again.
-      attach(jdk, pid, "again", "--patchers", "jdk-http-server");
+      attach(jdk, Map.of("OTEL_SERVICE_NAME", "overridden", "OTEL_TRACES_EXPORTER", "console"),
+          "attach", pid, "--service-name", "again", "--patchers", "jdk-http-server");
       awaitSpans(err, spansAtDetach + 1, ping);
       assertThat(status(jdk, pid)).containsPattern("patchers: +jdk-http-server\n");
       load.forEach(Thread::interrupt);
@@ -217,9 +219,15 @@ class AttachIT {
   }
 
   private static void attach(Path jdk, String pid, String serviceName, String... options) throws Exception {
-    List<String> command = new ArrayList<>(List.of("attach", pid, "--service-name", serviceName, "--exporter", "console"));
+    List<String> command = new ArrayList<>(List.of("attach", pid, "--service-name", serviceName));
     command.addAll(List.of(options));
-    DistributionIT.Result attached = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), command.toArray(String[]::new));
+    attach(jdk, Map.of("OTEL_TRACES_EXPORTER", "console"), command.toArray(String[]::new));
+  }
+
+  /** {@code otel-auto-instrument attach ...} with {@code environment} added to the command's own. */
+  private static void attach(Path jdk, Map<String, String> environment, String... command) throws Exception {
+    String pid = command[1];
+    DistributionIT.Result attached = DistributionIT.run(DistributionIT.LAUNCHER, jdk, environment, command);
     assertThat(attached.status()).as(attached.err()).isZero();
     assertThat(attached.out()).contains("the agent is loaded into " + pid);
   }
