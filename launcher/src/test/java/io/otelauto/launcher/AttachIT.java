@@ -131,6 +131,9 @@ class AttachIT {
       awaitSpans(err, 1, ping);
       assertThat(Files.readString(err)).contains("service=attached");
 
+      assertThat(jcmd(jdk, pid, "VM.classloaders"))
+          .contains("\"otel-auto-instrument\"", "\"otel-auto-instrument-patchers\"");
+
       // Status: how the agent came, what it patched, the spans it exported; the table has the JVM's row.
       String status = status(jdk, pid);
       assertThat(status).contains("agent:        active, from " + (launched ? "launcher" : "attach"))
@@ -159,6 +162,9 @@ class AttachIT {
       String dump = new String(threads.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(threads.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(dump).contains("HTTP-Dispatcher").doesNotContain("otel-auto-instrument", "BatchSpanProcessor");
+      // Nothing keeps the agent's classes alive: after a full collection its class loaders are gone.
+      jcmd(jdk, pid, "GC.run");
+      assertThat(jcmd(jdk, pid, "VM.classloaders")).contains("\"app\"").doesNotContain("\"otel-auto-instrument");
 
       assertThat(status(jdk, pid)).contains("agent:        none");
 
@@ -230,6 +236,14 @@ class AttachIT {
     DistributionIT.Result attached = DistributionIT.run(DistributionIT.LAUNCHER, jdk, environment, command);
     assertThat(attached.status()).as(attached.err()).isZero();
     assertThat(attached.out()).contains("the agent is loaded into " + pid);
+  }
+
+  private static String jcmd(Path jdk, String pid, String command) throws Exception {
+    Process jcmd = new ProcessBuilder(jdk.resolve("bin/jcmd").toString(), pid, command).redirectErrorStream(true).start();
+    String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(jcmd.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(jcmd.exitValue()).as(out).isZero();
+    return out;
   }
 
   private static String status(Path jdk, String pid) throws Exception {
