@@ -12,6 +12,10 @@ public final class AgentConfig {
   public static final String PATCHERS = "otel.auto.instrument.patchers";
   /** Prints {@code Patched NAME} for each patcher applied, and other details. */
   public static final String DEBUG = "otel.auto.instrument.debug";
+  /** Globs of main classes or jars whose JVMs are traced whatever else holds ({@code --include}). */
+  public static final String INCLUDE = "otel.auto.instrument.include";
+  /** Globs of main classes or jars whose JVMs the agent stays dormant in ({@code --exclude}). */
+  public static final String EXCLUDE = "otel.auto.instrument.exclude";
   /** When set, only the patchers it names (comma-separated) are applied: {@code attach --patchers a,b}. */
   public static final String ONLY = "otel.auto.instrument.patchers.only";
 

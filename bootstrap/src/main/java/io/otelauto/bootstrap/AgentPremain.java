@@ -1,10 +1,12 @@
 package io.otelauto.bootstrap;
 
+import java.io.File;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,8 @@ public final class AgentPremain {
   /** The agent's class in its own loader, once started (detach calls it); premain's trigger while it waits. */
   private static Class<?> agentClass;
   private static PremainTrigger trigger;
+  /** Why the agent is dormant in this JVM (JvmSelection), while it is. */
+  private static String dormant;
   /** The agent argument of {@code otel-auto-instrument detach}. */
   public static final String DETACH = "detach";
   /** The agent argument of {@code otel-auto-instrument status}: the answer goes to {@link #STATUS_PROPERTY}. */
@@ -65,29 +69,91 @@ public final class AgentPremain {
       String options = System.getenv("JAVA_TOOL_OPTIONS");
       System.setProperty(AGENT_PROPERTY,
           options != null && options.contains("otel-auto-instrument-agent.jar") ? "launcher" : "-javaagent");
-      Path lib = Path.of(AgentPremain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-          .getParent();
-      if (!bridgeOnBootClassPath()) {
-        // The launcher puts it there up front (-Xbootclasspath/a:); a hand-written -javaagent may not.
-        instrumentation.appendToBootstrapClassLoaderSearch(
-            new JarFile(lib.resolve("bridge").resolve("otel-auto-instrument-bridge.jar").toFile()));
-      }
       AgentConfig config = AgentConfig.fromSystem();
-      Path home = lib.getParent();
-      Set<String> triggers = PremainTrigger.fromIndexes(home, PremainTrigger.patcherJars(home, config), config);
-      if (triggers == null) {
-        // A patcher jar without an index (or a patcher applied at start-up): the agent starts now.
-        agent(lib).getMethod("start", Instrumentation.class, Path.class).invoke(null, instrumentation, lib.getParent());
+      boolean debug = config.getBoolean(AgentConfig.DEBUG, false);
+      String command = System.getProperty("sun.java.command", "");
+      JvmSelection selection = JvmSelection.of(command, System.getProperty("user.dir"), config, -1);
+      String main = command.strip().isEmpty() ? "this JVM" : command.strip().split(" ", 2)[0];
+      if (!selection.traced) {
+        dormant = selection.reason;
+        debug(debug, "dormant in ".concat(main).concat(": ").concat(selection.reason));
+        if (selection.wakeClass != null) {
+          trigger = PremainTrigger.arm(instrumentation, Collections.singleton(selection.wakeClass),
+              new Function<Object[], byte[]>() {
+                @Override
+                public byte[] apply(Object[] wakeClass) {
+                  wake(instrumentation, config, debug);
+                  return null;
+                }
+              }, debug);
+        }
         return;
       }
-      trigger = PremainTrigger.arm(instrumentation, triggers, new Function<Object[], byte[]>() {
-        @Override
-        public byte[] apply(Object[] trigger) {
-          return startAt(instrumentation, lib, trigger);
-        }
-      }, config.getBoolean(AgentConfig.DEBUG, false));
+      debug(debug, "tracing ".concat(main).concat(": ").concat(selection.reason));
+      if (selection.serviceName != null) {
+        System.setProperty(JvmSelection.DERIVED_SERVICE_NAME, selection.serviceName);
+      }
+      trace(instrumentation, config, debug);
     } catch (Throwable t) {
       failed(t);
+    }
+  }
+
+  /**
+   * A dormant Maven JVM in which {@code mvn exec:java} is about to run a program: traced from now on, under
+   * the program's name ({@code exec.mainClass}) or else the project's directory's.
+   */
+  private static void wake(Instrumentation instrumentation, AgentConfig config, boolean debug) {
+    try {
+      String mainClass = System.getProperty("exec.mainClass", "");
+      String name = mainClass.isEmpty() ? new File(System.getProperty("user.dir", "")).getName()
+          : mainClass.substring(mainClass.lastIndexOf('.') + 1);
+      if (!name.isEmpty()) {
+        System.setProperty(JvmSelection.DERIVED_SERVICE_NAME, name);
+      }
+      synchronized (AgentPremain.class) {
+        dormant = null;
+      }
+      debug(debug, "tracing this JVM from now on: exec:java runs a program in it");
+      trace(instrumentation, config, debug);
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
+  /**
+   * Traced: the bridge on the boot class path, then the agent waits for the first trigger class of its
+   * patchers (or starts now if some patcher jar has no index).
+   */
+  private static void trace(Instrumentation instrumentation, AgentConfig config, boolean debug) throws Exception {
+    Path lib = Path.of(AgentPremain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        .getParent();
+    if (!bridgeOnBootClassPath()) {
+      // The launcher puts it there up front (-Xbootclasspath/a:); a hand-written -javaagent may not.
+      instrumentation.appendToBootstrapClassLoaderSearch(
+          new JarFile(lib.resolve("bridge").resolve("otel-auto-instrument-bridge.jar").toFile()));
+    }
+    Path home = lib.getParent();
+    Set<String> triggers = PremainTrigger.fromIndexes(home, PremainTrigger.patcherJars(home, config), config);
+    if (triggers == null) {
+      // A patcher jar without an index (or a patcher applied at start-up): the agent starts now.
+      agent(lib).getMethod("start", Instrumentation.class, Path.class).invoke(null, instrumentation, lib.getParent());
+      return;
+    }
+    PremainTrigger armed = PremainTrigger.arm(instrumentation, triggers, new Function<Object[], byte[]>() {
+      @Override
+      public byte[] apply(Object[] trigger) {
+        return startAt(instrumentation, lib, trigger);
+      }
+    }, debug);
+    synchronized (AgentPremain.class) {
+      trigger = armed;
+    }
+  }
+
+  private static void debug(boolean debug, String message) {
+    if (debug) {
+      System.err.println(StderrAgentLog.PREFIX.concat(message));
     }
   }
 
@@ -151,6 +217,7 @@ public final class AgentPremain {
       agent = agentClass;
       trigger = null;
       agentClass = null;
+      dormant = null;
       started = false;
       System.clearProperty(AGENT_PROPERTY);
       System.clearProperty(STATUS_PROPERTY);
@@ -175,7 +242,9 @@ public final class AgentPremain {
     String how;
     Class<?> agent;
     boolean waiting;
+    String dormantReason;
     synchronized (AgentPremain.class) {
+      dormantReason = dormant;
       how = started ? System.getProperty(AGENT_PROPERTY, "-javaagent") : null;
       agent = agentClass;
       waiting = trigger != null && agent == null;
@@ -186,7 +255,8 @@ public final class AgentPremain {
     } else {
       status.append("agent=").append(how).append('\n');
       try {
-        status.append(agent == null ? (waiting ? "state=waiting\n" : "state=failed\n")
+        status.append(agent == null && dormantReason != null ? "state=dormant\nreason=".concat(dormantReason).concat("\n")
+            : agent == null ? (waiting ? "state=waiting\n" : "state=failed\n")
             : (String) agent.getMethod("status").invoke(null));
       } catch (Throwable t) {
         status.append("state=failed\nproblem=").append(t).append('\n');

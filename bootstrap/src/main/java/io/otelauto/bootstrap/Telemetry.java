@@ -119,13 +119,20 @@ final class Telemetry {
     }).build();
   }
 
-  /** Names an unnamed service after the program: the jar's file name or the main class's simple name. */
+  /**
+   * Names an unnamed service after the program: the name premain derived (a test JVM's project, exec:java's
+   * main class), else the jar's file name or the main class's simple name.
+   */
   static Resource withServiceName(Resource resource) {
     String name = resource.getAttribute(ServiceAttributes.SERVICE_NAME);
     if (name != null && !name.startsWith("unknown_service")) {
       return resource;
     }
-    String derived = serviceNameOf(System.getProperty("sun.java.command", ""));
+    // Premain's choice for a test JVM or exec:java (JvmSelection), else the program's jar or main class.
+    String derived = System.getProperty(JvmSelection.DERIVED_SERVICE_NAME, "");
+    if (derived.isEmpty()) {
+      derived = serviceNameOf(System.getProperty("sun.java.command", ""));
+    }
     return derived.isEmpty()
         ? resource
         : resource.merge(Resource.builder().put(ServiceAttributes.SERVICE_NAME, derived).build());

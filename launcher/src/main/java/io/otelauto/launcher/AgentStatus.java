@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * What {@code otel-auto-instrument status} says of one JVM, from the {@code NAME=VALUE} lines the agent
  * answers ({@code AgentPremain.status}, {@code Agent.status}): {@code agent} (how it came: launcher,
- * -javaagent, attach), {@code state} (none, waiting, active, failed, unknown), {@code patchers},
+ * -javaagent, attach), {@code state} (none, dormant, waiting, active, failed, unknown), {@code reason}, {@code patchers},
  * {@code service.name}, {@code exporters}, {@code spans.exported|failed|dropped|queued}, {@code problem}.
  */
 record AgentStatus(long pid, String command, Map<String, String> fields) {
@@ -59,6 +59,7 @@ record AgentStatus(long pid, String command, Map<String, String> fields) {
     out.printf(format, "command:", command);
     switch (state()) {
       case "none" -> out.printf(format, "agent:", "none (otel-auto-instrument attach " + pid + " adds it)");
+      case "dormant" -> out.printf(format, "agent:", "dormant, from " + field("agent") + ": " + field("reason"));
       case "waiting" -> out.printf(format, "agent:",
           "waiting, from " + field("agent") + ": none of the patched libraries has loaded yet");
       case "active" -> {

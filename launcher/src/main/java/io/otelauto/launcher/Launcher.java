@@ -71,7 +71,18 @@ public final class Launcher implements Callable<Integer> {
           + "usage error).")
   String exporter;
 
-  @Option(names = "--debug", description = "The agent says which patchers it applied (Patched NAME) and more.")
+  @Option(names = "--include", paramLabel = "GLOB[,GLOB...]",
+      description = "Trace the JVMs whose main class or jar matches, even build tools and JDK tools "
+          + "(sets OTEL_AUTO_INSTRUMENT_INCLUDE).")
+  String include;
+
+  @Option(names = "--exclude", paramLabel = "GLOB[,GLOB...]",
+      description = "Leave the agent dormant in the JVMs whose main class or jar matches, even COMMAND's "
+          + "(sets OTEL_AUTO_INSTRUMENT_EXCLUDE).")
+  String exclude;
+
+  @Option(names = "--debug", description = "The agent says, in each JVM, whether it traces it and why, which "
+      + "patchers it applied (Patched NAME), and more.")
   boolean debug;
 
   @Option(names = "--list-patchers", description = "List the patchers the agent would apply, and exit.")
@@ -181,6 +192,12 @@ public final class Launcher implements Callable<Integer> {
     }
     if (exporter != null) {
       changes.put("OTEL_TRACES_EXPORTER", exporter);
+    }
+    if (include != null) {
+      changes.put(AgentConfig.environmentName(AgentConfig.INCLUDE), include);
+    }
+    if (exclude != null) {
+      changes.put(AgentConfig.environmentName(AgentConfig.EXCLUDE), exclude);
     }
     if (debug) {
       changes.put(AgentConfig.environmentName(AgentConfig.DEBUG), "true");

@@ -316,11 +316,14 @@ class DistributionIT {
             + "</additionalClasspathElement></additionalClasspathElements>",
         "</configuration></plugin></plugins></build></project>"));
 
-    Result result = run(jdk(), "--service-name", "in-maven", "mvn", "-B", "-q", "-f",
+    Result result = run(jdk(), "--service-name", "in-maven", "--debug", "mvn", "-B", "-q", "-f",
         project.resolve("pom.xml").toString(), "exec:java");
 
     assertThat(result.status()).as(result.out() + result.err()).isZero();
     assertThat(result.out()).contains("response: pong");
+    // Maven's JVM is a build tool's, dormant until exec:java runs a program in it.
+    assertThat(result.err()).contains("dormant in org.codehaus.plexus.classworlds.launcher.Launcher",
+        "tracing this JVM from now on: exec:java runs a program in it");
     assertThat(result.err()).contains("span \"GET /ping\" kind=SERVER").contains("service=in-maven");
   }
 

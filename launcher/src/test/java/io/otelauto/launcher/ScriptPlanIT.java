@@ -47,7 +47,8 @@ class ScriptPlanIT {
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path probe = Files.createDirectories(work.resolve("cwd/tools")).resolve("probe");
     Files.writeString(probe, "#!/bin/sh\nprintf 'argv0=%s\\n' \"$0\"\nfor a in \"$@\"; do printf 'arg=[%s]\\n' \"$a\"; done\n"
-        + "env | grep -E '^(JAVA_TOOL_OPTIONS|OTEL_)' | grep -v '^OTEL_AUTO_INSTRUMENT_LAUNCHER=' | sort\n");
+        + "env | grep -E '^(JAVA_TOOL_OPTIONS|OTEL_)' | grep -v '^OTEL_AUTO_INSTRUMENT_LAUNCHER=' "
+        + "| sed \"s/^OTEL_AUTO_INSTRUMENT_COMMAND_PID=$$\\$/OTEL_AUTO_INSTRUMENT_COMMAND_PID=its-own/\" | sort\n");
     Files.setPosixFilePermissions(probe, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
@@ -60,6 +61,7 @@ class ScriptPlanIT {
         Arguments.of("", List.of("--service-name=my svc", "--exporter=console,otlp", "--debug", "probe", "--debug")),
         Arguments.of("", List.of("--exporter", "logging-otlp", "--service-name", "", "probe")),
         Arguments.of("", List.of("--exporter", " none , console", "probe")),
+        Arguments.of("", List.of("--include", "org.example.*,*.jar", "--exclude=jdk.*", "probe")),
         Arguments.of(quoted, List.of("probe", "x")),
         Arguments.of("  " + quoted + "  ", List.of("--debug", "probe")),
         Arguments.of(ours, List.of("probe")),
@@ -76,7 +78,7 @@ class ScriptPlanIT {
     String byJava = run(userOptions, arguments, true);
     assertThat(marker).as("the Java launcher ran").exists();
 
-    assertThat(byScript).isEqualTo(byJava).contains("argv0=/");
+    assertThat(byScript).isEqualTo(byJava).contains("argv0=/", "OTEL_AUTO_INSTRUMENT_COMMAND_PID=its-own\n");
     if (!userOptions.contains("otel-auto-instrument-agent.jar")) {
       assertThat(byScript).contains(AGENT);
     }
