@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.regex.Pattern;
  *       the first 200 of {@code GET /health}, peak RSS (stopped with SIGTERM right after).
  *   <li>{@code http}: the JDK HTTP server answering a small GET at saturation (wrk, keep-alive), spans exported
  *       over OTLP/HTTP to a counting receiver in this JVM: requests/s, spans delivered / requests served.
+ *   <li>{@code ci}: a CI build, {@code mvn -B -o -q test} on a small project: wall and CPU time of the build.
  * </ol>
  *
  * Writes results.csv (every run), summary.md (the tables) and performance-end-to-end.png into --out, and,
@@ -126,6 +128,9 @@ public final class Bench {
       }
       if (!skip.contains("http")) {
         http(receiver);
+      }
+      if (!skip.contains("ci")) {
+        ci(receiver);
       }
     }
     Report report = new Report(this);
@@ -351,6 +356,101 @@ public final class Bench {
    * The same environment for all three variants (the plain JVM ignores it): traces over OTLP/HTTP to the
    * receiver, no metrics, no logs; nothing inherited that loads an agent.
    */
+  // ---------------------------------------------------------------- scenario 4: a CI build under each agent
+
+  /**
+   * {@code mvn -B -o -q test} on a small Maven project whose one test serves and calls /ping (the project of
+   * CiWrapperIT), from a clean target each time: plain; under otel-auto-instrument (the agent in every JVM,
+   * dormant in Maven's, tracing the test JVM); with the OpenTelemetry agent in every JVM through
+   * JAVA_TOOL_OPTIONS (what a user of it does for a build). Wall time and CPU time of the whole build.
+   */
+  private void ci(OtlpReceiver receiver) throws Exception {
+    int rounds = intOption("rounds-ci", 3);
+    Path project = ciProject();
+    log("CI build (mvn -B -o -q test in " + project + "): 1 warm-up round + " + rounds + " rounds");
+    for (int round = -1; round < rounds && inBudget("ci", round); round++) {
+      for (Variant variant : Variant.order(Math.max(round, 0), Variant.COMPARED)) {
+        deleteTree(project.resolve("target"));
+        List<String> command = new ArrayList<>();
+        Map<String, String> env = env(receiver, "bench-ci");
+        env.remove("OTEL_SERVICE_NAME"); // each traced JVM names itself (the test JVM: shop-tests)
+        switch (variant) {
+          case OURS -> command.add(launcher.toString());
+          case OTEL -> env.put("JAVA_TOOL_OPTIONS", "-javaagent:" + otelAgent);
+          default -> { }
+        }
+        command.addAll(List.of("mvn", "-B", "-o", "-q", "-f", project.resolve("pom.xml").toString(), "test"));
+        Run run = new Run("ci", variant, round + 1);
+        double machineBefore = Proc.machineCpuSecondsBesidesHarness();
+        Proc proc = Proc.start(command, env, logs.resolve("ci-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
+        while (!proc.waitFor(1_000)) {
+          if (System.nanoTime() - proc.startNanos > 300e9) {
+            proc.kill();
+            run.fail("did not end within 300 s");
+            break;
+          }
+        }
+        run.wallMs = (System.nanoTime() - proc.startNanos) / 1e6;
+        run.usage(proc.usage());
+        run.foreignCpuSeconds = Proc.machineCpuSecondsBesidesHarness() - machineBefore - run.cpuSeconds;
+        proc.forget();
+        String output = proc.output();
+        if (run.ok && proc.process.exitValue() != 0) {
+          run.fail("exit status " + proc.process.exitValue());
+        }
+        if (!Files.isRegularFile(project.resolve("target/surefire-reports/TEST-org.example.PingTest.xml"))) {
+          run.fail("the test did not run");
+        }
+        check(run, variant.checkOutput(output));
+        if (round >= 0) {
+          record(run, String.format(Locale.ROOT, "%6.2f s %6.2f s CPU", run.wallMs / 1000, run.cpuSeconds));
+        }
+      }
+    }
+  }
+
+  /**
+   * CiWrapperIT's Maven project, copied under --out with this build's plugin and JUnit versions (read from the
+   * root pom), so that it builds offline from what the project's own build fetched.
+   */
+  private Path ciProject() throws IOException {
+    Path template = root.resolve("launcher/src/test/resources/maven-project");
+    Path project = out.resolve("ci-project/shop");
+    String pom = Files.readString(root.resolve("pom.xml"));
+    Map<String, String> versions = Map.of("@JUNIT_VERSION@", "junit.version", "@SUREFIRE_VERSION@", "surefire.version",
+        "@COMPILER_VERSION@", "compiler-plugin.version", "@RESOURCES_VERSION@", "resources-plugin.version");
+    try (var files = Files.walk(template)) {
+      for (Path file : files.toList()) {
+        Path target = project.resolve(template.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(target);
+          continue;
+        }
+        String text = Files.readString(file);
+        for (Map.Entry<String, String> version : versions.entrySet()) {
+          Matcher value = Pattern.compile("<" + Pattern.quote(version.getValue()) + ">([^<]+)<").matcher(pom);
+          if (!value.find()) {
+            throw new IllegalStateException("no " + version.getValue() + " in the root pom");
+          }
+          text = text.replace(version.getKey(), value.group(1));
+        }
+        Files.writeString(target, text);
+      }
+    }
+    return project;
+  }
+
+  private static void deleteTree(Path directory) throws IOException {
+    if (!Files.exists(directory)) {
+      return;
+    }
+    try (var paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+
   private Map<String, String> env(OtlpReceiver receiver, String service) {
     Map<String, String> env = new HashMap<>();
     System.getenv().forEach((key, value) -> {

@@ -152,13 +152,23 @@ final class Report {
           .append(cell(stat("http", Variant.OTEL, r -> r.jitMillisMeasured), 1000, "%.1f"))
           .append(" | | (for information: compiling still going on while measured) |\n");
     }
+    if (has("ci")) {
+      overheadRow(md, "CI build (`mvn -B -o -q test`, one test serving and calling /ping): wall time, s", "ci",
+          r -> r.wallMs, 1000, "%.2f", "build time");
+      overheadRow(md, "CI build: CPU time of all its JVMs (user + system), s", "ci", r -> r.cpuSeconds, 1, "%.2f", "CPU");
+    }
     md.append("\nRounds: ");
     List<String> rounds = new ArrayList<>();
-    for (String scenario : List.of("trivial", "zipkin", "http")) {
+    for (String scenario : List.of("trivial", "zipkin", "http", "ci")) {
       if (has(scenario)) {
         long valid = bench.runs.stream().filter(r -> r.scenario.equals(scenario) && r.ok).count();
         long all = bench.runs.stream().filter(r -> r.scenario.equals(scenario)).count();
-        int asked = switch (scenario) { case "trivial" -> trivialRounds; case "zipkin" -> zipkinRounds; default -> httpRounds; };
+        int asked = switch (scenario) {
+          case "trivial" -> trivialRounds;
+          case "zipkin" -> zipkinRounds;
+          case "ci" -> bench.intOption("rounds-ci", 3);
+          default -> httpRounds;
+        };
         rounds.add(scenario + " " + asked + " asked, " + valid + "/" + all + " runs valid");
       }
     }
