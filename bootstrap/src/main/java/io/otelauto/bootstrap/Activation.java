@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What happens at the first trigger ({@link PremainTrigger} waits for it): every deferred patcher is applied
- * at once (one warm-up of Byte Buddy instead of several, and a patcher's library often loads another's), the
- * triggering class is put through the new transformers as it loads, and the classes that began to load on
- * the triggering thread just before it are retransformed once their definition completes.
+ * What happens at a trigger ({@link PremainTrigger} waits for it): the patchers it is for are applied (the
+ * agent's {@code Setup.fire} chooses them), the triggering class is put through the new transformers as it
+ * loads, and the classes that began to load on the triggering thread just before it are retransformed once
+ * their definition completes.
  *
  * <p>Why the last step: the JVM transforms a class before it loads its superclass and interfaces, so a
  * trigger that is an interface or a superclass (e.g. {@code jakarta.servlet.Servlet}, loaded because

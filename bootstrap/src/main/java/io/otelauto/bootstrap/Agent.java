@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The agent proper, loaded by {@link AgentPremain} in the agent's isolated class loader.
@@ -35,12 +36,7 @@ public final class Agent {
     try {
       current = setup;
       setup.apply(setup.now);
-      Set<String> triggers = new HashSet<>();
-      for (Patcher patcher : setup.later) {
-        triggers.addAll(triggerClasses(patcher, setup.log));
-      }
-      triggers.remove(Patcher.ANY_TRIGGER);
-      setup.trigger = PremainTrigger.arm(setup.instrumentation, triggers, setup::fire, setup.debug);
+      setup.trigger = PremainTrigger.arm(setup.instrumentation, setup.awaitedTriggers(), setup::fire, setup.debug);
       setup.log.debug("Agent started in " + millisSince(started) + " ms");
     } catch (Throwable t) {
       setup.log.error("The agent failed to start; the program runs without it", t);
@@ -49,7 +45,8 @@ public final class Agent {
 
   /**
    * Called reflectively by {@link AgentPremain} at the first trigger (see {@link PremainTrigger}): finds the
-   * patchers, applies them all, and returns the triggering class's file as they patch it (null: unchanged).
+   * patchers, applies those without triggers and those the trigger is for ({@link Setup#fire}), and returns
+   * the triggering class's file as they patch it (null: unchanged). The others wait for their own.
    */
   public static byte[] startAt(Instrumentation jvm, Path home, Object[] trigger) {
     long started = System.nanoTime();
@@ -69,9 +66,16 @@ public final class Agent {
     }
   }
 
+  /** Called reflectively by {@link AgentPremain} at each later trigger: {@link Setup#fire}. */
+  public static byte[] fire(Object[] trigger) {
+    Setup setup = current;
+    return setup == null ? null : setup.fire(trigger);
+  }
+
   /**
    * Called reflectively by {@link AgentPremain#agentmain} in a running JVM ({@code otel-auto-instrument
-   * attach}): finds the patchers and applies them all now; classes loaded already are retransformed.
+   * attach}): finds the patchers, applies at once those whose library is in use (a trigger class is loaded;
+   * classes loaded already are retransformed), and the others when theirs loads.
    * {@code overrides}: the settings the attach command was given, which win over the JVM's own.
    */
   public static void attach(Instrumentation jvm, Path home, Map<String, String> overrides) {
@@ -82,9 +86,9 @@ public final class Agent {
     }
     current = setup;
     try {
-      List<Patcher> all = new ArrayList<>(setup.now);
-      all.addAll(setup.later);
-      setup.apply(all);
+      setup.apply(setup.now);
+      setup.trigger = PremainTrigger.arm(setup.instrumentation, setup.awaitedTriggers(), setup::fire, setup.debug,
+          true);
       setup.log.debug("Agent attached in " + millisSince(started) + " ms");
     } catch (Throwable t) {
       setup.log.error("The agent failed to attach; the program runs without it", t);
@@ -141,7 +145,7 @@ public final class Agent {
     if (status.charAt(status.length() - 1) == ',') {
       status.setLength(status.length() - 1);
     }
-    status.append('\n');
+    status.append("\npatchers.waiting=").append(String.join(",", setup.waitingNames())).append('\n');
     SpanAccounting accounting = setup.accounting;
     if (accounting == null) {
       status.append("sdk=not built yet (no span so far)\n");
@@ -162,6 +166,8 @@ public final class Agent {
     final PatchContext context;
     final List<Patcher> now = new ArrayList<>();
     final List<Patcher> later = new ArrayList<>();
+    /** The patchers that wait for one of their trigger classes to load (guarded by this Setup). */
+    private final List<Patcher> waiting = new ArrayList<>();
     /** The patchers applied so far (detach unpatches them). */
     final List<Patcher> applied = java.util.Collections.synchronizedList(new ArrayList<>());
     final LazyOpenTelemetry openTelemetry;
@@ -189,6 +195,7 @@ public final class Agent {
           (triggerClasses(patcher, log).isEmpty() ? now : later).add(patcher);
         }
       }
+      waiting.addAll(later);
     }
 
     static Setup of(Instrumentation jvm, Path home) {
@@ -210,8 +217,49 @@ public final class Agent {
       applied.addAll(applyAll(patchers, context, log));
     }
 
-    byte[] fire(Object[] trigger) {
-      return Activation.fire(instrumentation, later, this::apply, log, trigger);
+    /**
+     * A trigger class loads (or was loaded already): the patchers waiting for it, and at the first trigger
+     * those that wait for any ({@link Patcher#ANY_TRIGGER}), are applied; the trigger is told to go on waiting
+     * for the other patchers' classes. A program pays only for the libraries it uses: a test JVM that starts
+     * an HTTP server never applies the JDBC, servlet or OpenTelemetry API patchers, each a pass over every
+     * loaded class. A null trigger applies every waiting patcher.
+     */
+    synchronized byte[] fire(Object[] trigger) {
+      String loaded = trigger == null ? null : ((String) trigger[2]).replace('/', '.');
+      List<Patcher> due = new ArrayList<>();
+      for (Patcher patcher : waiting) {
+        Set<String> names = triggerClasses(patcher, log);
+        if (loaded == null || names.contains(Patcher.ANY_TRIGGER) || names.contains(loaded)) {
+          due.add(patcher);
+        }
+      }
+      waiting.removeAll(due);
+      if (trigger != null && trigger.length > 6 && trigger[6] instanceof Consumer) {
+        @SuppressWarnings("unchecked")
+        Consumer<Set<String>> waitFor = (Consumer<Set<String>>) trigger[6];
+        waitFor.accept(awaitedTriggers());
+      }
+      boolean loadedAlready = trigger == null || trigger[4] == null;
+      return Activation.fire(instrumentation, due, this::apply, log, loadedAlready ? null : trigger);
+    }
+
+    /** The trigger classes of the waiting patchers. */
+    synchronized Set<String> awaitedTriggers() {
+      Set<String> names = new HashSet<>();
+      for (Patcher patcher : waiting) {
+        names.addAll(triggerClasses(patcher, log));
+      }
+      names.remove(Patcher.ANY_TRIGGER);
+      return names;
+    }
+
+    synchronized List<String> waitingNames() {
+      List<String> names = new ArrayList<>();
+      for (Patcher patcher : waiting) {
+        names.add(patcher.name());
+      }
+      java.util.Collections.sort(names);
+      return names;
     }
   }
 

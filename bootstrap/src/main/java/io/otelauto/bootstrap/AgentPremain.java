@@ -265,9 +265,19 @@ public final class AgentPremain {
     System.setProperty(STATUS_PROPERTY, status.toString());
   }
 
-  /** The agent proper, at the first trigger; returns the triggering class as the patchers make it. */
+  /**
+   * The agent proper, at the first trigger (later ones go to the started agent's {@code fire}); returns the
+   * triggering class as the patchers make it.
+   */
   private static byte[] startAt(Instrumentation instrumentation, Path lib, Object[] trigger) {
     try {
+      Class<?> started;
+      synchronized (AgentPremain.class) {
+        started = agentClass;
+      }
+      if (started != null) {
+        return (byte[]) started.getMethod("fire", Object[].class).invoke(null, (Object) trigger);
+      }
       return (byte[]) agent(lib).getMethod("startAt", Instrumentation.class, Path.class, Object[].class)
           .invoke(null, instrumentation, lib.getParent(), trigger);
     } catch (Throwable t) {

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -21,8 +22,9 @@ import java.util.zip.ZipFile;
 /**
  * Waits for the first class some patcher waits for (a trigger) to start loading, with the JDK alone: until
  * then the agent has opened no class loader, loaded neither Byte Buddy nor the SDK, and costs one hash-set
- * lookup of each loading class's name. At the trigger it calls {@code start} once, with what is needed to
- * patch the triggering class as it loads, and removes itself.
+ * lookup of each loading class's name. At the trigger it calls {@code start}, with what is needed to patch
+ * the triggering class as it loads; then it removes itself, unless {@code start} says which triggers it still
+ * waits for (the agent applies each patcher at its own trigger).
  *
  * <p>Registered as retransformation-capable, like Byte Buddy's transformers: the JVM fixes the list of such
  * transformers for a class before calling the first, so the ones {@code start} adds never see the
@@ -38,7 +40,7 @@ import java.util.zip.ZipFile;
  * trigger classes), read without loading any of its classes. Used by {@link AgentPremain} (in the program's
  * class loader, before the agent's exists) and by {@link Agent} (for patchers without an index).
  */
-final class PremainTrigger implements ClassFileTransformer {
+final class PremainTrigger implements ClassFileTransformer, Consumer<Set<String>> {
   /**
    * In each patcher jar: one line per patcher, {@code NAME=TRIGGER,TRIGGER...} ({@code *}: with any other),
    * {@code #} comments. Not a properties file: the JDK's Properties would load more classes than premain may.
@@ -56,7 +58,10 @@ final class PremainTrigger implements ClassFileTransformer {
   private static final int RECENT = 6;
 
   private final Instrumentation instrumentation;
-  private final Set<String> triggers;
+  /** Internal names; replaced, never changed, so that loading threads read it without a lock. */
+  private volatile Set<String> triggers;
+  /** Whether {@code start} said, while it ran, what to go on waiting for. */
+  private boolean narrowed;
   private final Function<Object[], byte[]> start;
   /**
    * Per thread, the loaders and names of the last classes that began to load, as a ring. (No lambda and no
@@ -73,42 +78,75 @@ final class PremainTrigger implements ClassFileTransformer {
 
   /**
    * {@code triggers}: class names, dotted. {@code start} receives the triggering class's module, loader,
-   * internal name, protection domain and class file, and the loaders and names (internal) of the classes that
-   * last began to load on its thread; or null if a trigger was loaded already. It returns the class file to
-   * define (null: unchanged).
+   * internal name, protection domain and class file (module, domain and file null if it was loaded already),
+   * the loaders and names (internal) of the classes that last began to load on its thread, and this trigger
+   * (to {@link #accept} what to wait for next). It returns the class file to define (null: unchanged).
    */
   private PremainTrigger(Instrumentation instrumentation, Set<String> triggers, Function<Object[], byte[]> start) {
     this.instrumentation = instrumentation;
-    this.triggers = new HashSet<>();
+    Set<String> names = new HashSet<>();
     for (String name : triggers) {
-      this.triggers.add(name.replace('.', '/'));
+      names.add(name.replace('.', '/'));
     }
+    this.triggers = names;
     this.start = start;
   }
 
   /** Calls {@code start} now if a trigger class is loaded already, else when the first one starts to load. */
   static PremainTrigger arm(Instrumentation instrumentation, Set<String> triggers, Function<Object[], byte[]> start,
       boolean debug) {
+    return arm(instrumentation, triggers, start, debug, false);
+  }
+
+  /**
+   * As {@link #arm(Instrumentation, Set, Function, boolean)}; {@code everyLoadedClass}: look for trigger
+   * classes loaded already among all the JVM's classes (an attach), not only among those of the program's and
+   * the platform's loaders (premain, where that is all another agent can have loaded, and cheaper).
+   */
+  static PremainTrigger arm(Instrumentation instrumentation, Set<String> triggers, Function<Object[], byte[]> start,
+      boolean debug, boolean everyLoadedClass) {
     PremainTrigger trigger = new PremainTrigger(instrumentation, triggers, start);
     if (trigger.triggers.isEmpty()) {
+      trigger.done = true;
       return trigger;
     }
     instrumentation.addTransformer(trigger, true);
     // Before main, a trigger is loaded already only if another agent loaded it: through the program's or the
     // platform's loader (JDK modules such as java.sql, jdk.httpserver, java.net.http). The boot loader's
     // classes are not listed: the whole list of loaded classes costs premain 2 ms.
-    for (ClassLoader loader : new ClassLoader[] {ClassLoader.getPlatformClassLoader(), ClassLoader.getSystemClassLoader()}) {
-      for (Class<?> loaded : instrumentation.getInitiatedClasses(loader)) {
-        if (triggers.contains(loaded.getName()) && !isOurs(loaded.getClassLoader())) {
-          debug(debug, "Trigger ".concat(loaded.getName()).concat(" was loaded already"));
-          trigger.fire(null);
-          return trigger;
+    Class<?>[][] loaded = everyLoadedClass ? new Class<?>[][] {instrumentation.getAllLoadedClasses()}
+        : new Class<?>[][] {instrumentation.getInitiatedClasses(ClassLoader.getPlatformClassLoader()),
+            instrumentation.getInitiatedClasses(ClassLoader.getSystemClassLoader())};
+    for (Class<?>[] classes : loaded) {
+      for (Class<?> type : classes) {
+        String name = type.getName().replace('.', '/');
+        if (trigger.triggers.contains(name) && !isOurs(type.getClassLoader())) {
+          debug(debug, "Trigger ".concat(type.getName()).concat(" was loaded already"));
+          trigger.fire(new Object[] {null, type.getClassLoader(), name, null, null, new Object[0], trigger});
+          if (trigger.done) {
+            return trigger;
+          }
         }
       }
     }
     debug(debug, "Waiting for the first of ".concat(Integer.toString(trigger.triggers.size()))
         .concat(" trigger classes"));
     return trigger;
+  }
+
+  /**
+   * While {@code start} runs: keep waiting afterwards, for these trigger classes (dotted names) only. Unless
+   * {@code start} says so, a trigger fires once. ({@link Consumer}, a JDK type, so that the agent, in a loader
+   * of its own, can call it through the triggering arguments.)
+   */
+  @Override
+  public synchronized void accept(Set<String> stillWaitingFor) {
+    Set<String> names = new HashSet<>();
+    for (String name : stillWaitingFor) {
+      names.add(name.replace('.', '/'));
+    }
+    triggers = names;
+    narrowed = true;
   }
 
   /** Stops waiting (detach before any trigger): no agent will start from here. */
@@ -123,27 +161,46 @@ final class PremainTrigger implements ClassFileTransformer {
     if (done || classBeingRedefined != null || className == null) {
       return null;
     }
-    if (!triggers.contains(className) || isOurs(loader)) {
-      remember(loader, className);
+    if (!triggers.contains(className)) {
+      // The agent's own classes are never remembered: a ring lingers in its thread after the trigger is gone,
+      // and must not keep the agent's class loader alive once detached.
+      if (!isOurs(loader)) {
+        remember(loader, className);
+      }
+      return null;
+    }
+    if (isOurs(loader)) {
       return null;
     }
     Object[] pending = recent.get().clone();
     recent.remove();
-    return fire(new Object[] {module, loader, className, domain, classfile, pending});
+    return fire(new Object[] {module, loader, className, domain, classfile, pending, this});
   }
 
+  /**
+   * Hands the trigger to {@code start}, one at a time (a trigger class loading on another thread meanwhile
+   * waits here, and fires next if {@code start} still waits for it). Stops waiting afterwards unless
+   * {@code start} narrowed what it waits for ({@link #accept}) to something.
+   */
   private synchronized byte[] fire(Object[] trigger) {
-    if (done) {
+    if (done || !triggers.contains((String) trigger[2])) {
       return null;
     }
-    done = true;
-    instrumentation.removeTransformer(this);
-    return start.apply(trigger);
+    narrowed = false;
+    try {
+      return start.apply(trigger);
+    } finally {
+      if (!narrowed || triggers.isEmpty()) {
+        done = true;
+        instrumentation.removeTransformer(this);
+      }
+    }
   }
 
   /**
    * The agent's own loaders load classes that are triggers elsewhere (its copy of the OpenTelemetry API):
-   * only the program's copy triggers. Asked of trigger names only.
+   * only the program's copy triggers. Asked of each class that loads while the trigger waits: a walk up a
+   * loader chain or two, reading each loader's name.
    */
   private static boolean isOurs(ClassLoader loader) {
     for (; loader != null; loader = loader.getParent()) {

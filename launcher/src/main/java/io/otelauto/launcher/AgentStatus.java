@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * What {@code otel-auto-instrument status} says of one JVM, from the {@code NAME=VALUE} lines the agent
  * answers ({@code AgentPremain.status}, {@code Agent.status}): {@code agent} (how it came: launcher,
- * -javaagent, attach), {@code state} (none, dormant, waiting, active, failed, unknown), {@code reason}, {@code patchers},
+ * -javaagent, attach), {@code state} (none, dormant, waiting, active, failed, unknown), {@code reason}, {@code patchers}, {@code patchers.waiting},
  * {@code service.name}, {@code exporters}, {@code spans.exported|failed|dropped|queued}, {@code problem}.
  */
 record AgentStatus(long pid, String command, Map<String, String> fields) {
@@ -65,6 +65,10 @@ record AgentStatus(long pid, String command, Map<String, String> fields) {
       case "active" -> {
         out.printf(format, "agent:", "active, from " + field("agent"));
         out.printf(format, "patchers:", field("patchers").isEmpty() ? "none applied" : field("patchers").replace(",", ", "));
+        if (!field("patchers.waiting").isEmpty()) {
+          out.printf(format, "waiting:", field("patchers.waiting").replace(",", ", ")
+              + " (applied when their library loads)");
+        }
         if (fields.containsKey("sdk")) {
           out.printf(format, "spans:", field("sdk"));
         } else {
