@@ -56,7 +56,7 @@ public final class Launcher implements Callable<Integer> {
   static final String BRIDGE_JAR = "otel-auto-instrument-bridge.jar";
   /** The launcher's own variables, never settings for an agent. */
   static final Set<String> LAUNCHER_VARIABLES =
-      Set.of(PLAN_VARIABLE, USER_OPTIONS_VARIABLE, "OTEL_AUTO_INSTRUMENT_LAUNCHER");
+      Set.of(PLAN_VARIABLE, USER_OPTIONS_VARIABLE, "OTEL_AUTO_INSTRUMENT_LAUNCHER", "OTEL_AUTO_INSTRUMENT_COMMAND_PID");
   /** Said when {@link Attacher} cannot be loaded: it, not the words, needs {@code jdk.attach}. */
   static final String NO_ATTACH_MODULE =
       "this Java runtime has no attach module (jdk.attach); run otel-auto-instrument with a full JDK (JAVA_HOME)";

@@ -130,6 +130,20 @@ class JdkExecutorsPatcherTest {
     }
   }
 
+  /** The pass over loaded classes asks them for their superclass (no class file read): a subclass is found. */
+  @Test
+  void aPoolClassLoadedBeforeThePatchIsPatchedToo() throws Exception {
+    patcher.unpatch();
+    Class<?> loadedFirst = Class.forName("org.example.pools.SkipSuperPool");
+    patcher.patch(KIT.context());
+    ThreadPoolExecutor springLike = (ThreadPoolExecutor) loadedFirst.getConstructor().newInstance();
+    try {
+      assertThat(seenInside(task -> get(springLike.submit(task)))).isEqualTo(parent.getSpanContext());
+    } finally {
+      springLike.shutdownNow();
+    }
+  }
+
   @Test
   void afterATaskTheWorkerIsBackToTheRootContext() throws Exception {
     ExecutorService single = Executors.newSingleThreadExecutor();
