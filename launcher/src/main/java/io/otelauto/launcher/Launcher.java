@@ -2,7 +2,6 @@ package io.otelauto.launcher;
 
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.otelauto.bootstrap.AgentConfig;
-import io.otelauto.bootstrap.AgentPremain;
 import io.otelauto.bootstrap.PatcherDiscovery;
 import io.otelauto.bootstrap.StderrAgentLog;
 import io.otelauto.patchers.api.Patcher;
@@ -38,7 +37,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "otel-auto-instrument",
     mixinStandardHelpOptions = true,
-    subcommands = {Launcher.Attach.class, Launcher.Detach.class, Launcher.Status.class},
+    subcommands = {RunningJvmCommands.Attach.class, RunningJvmCommands.Detach.class, RunningJvmCommands.Status.class},
     versionProvider = Launcher.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
@@ -101,7 +100,7 @@ public final class Launcher implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
 
-  private final Map<String, String> environment;
+  final Map<String, String> environment;
   final Path home;
 
   Launcher(Map<String, String> environment, Path home) {
@@ -251,221 +250,8 @@ public final class Launcher implements Callable<Integer> {
     }
   }
 
-  /**
-   * {@code otel-auto-instrument attach PID}: loads the agent into a running JVM of the same user (the JDK's
-   * attach mechanism) and applies the patchers at once; classes loaded already are retransformed, servers
-   * running already are traced from their next request. The options win over the JVM's own settings.
-   */
-  @Command(name = "attach", mixinStandardHelpOptions = true, sortOptions = false,
-      description = {"Load the agent into the running JVM PID (same user) and apply the patchers now.",
-          "Its settings: this command's OTEL_* variables, then its options, winning over the JVM's own."},
-      footer = {"", "Exit status: 0 once the agent is loaded; 1 if it is there already or the JVM cannot be "
-          + "attached to (no such process, not a JVM, another user's, attach disabled, no jdk.attach module); "
-          + "2 for a usage error."})
-  static final class Attach implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "PID", description = "The process id of the JVM.")
-    String pid;
-
-    @Option(names = "--patchers", paramLabel = "NAME[,NAME...]", split = ",",
-        description = "Apply only these patchers (see --list-patchers); all by default.")
-    List<String> patchers;
-
-    @Option(names = "--service-name", paramLabel = "NAME", description = "The service.name of its spans.")
-    String serviceName;
-
-    @Option(names = "--exporter", paramLabel = "NAME[,NAME...]",
-        description = "Where its spans go (console, otlp, logging-otlp, none, ...).")
-    String exporter;
-
-    @Option(names = "--debug", description = "The agent says, on the JVM's stderr, which patchers it applied.")
-    boolean debug;
-
-    @CommandLine.ParentCommand
-    Launcher launcher;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      PrintWriter err = spec.commandLine().getErr();
-      Long id = processId(pid, err);
-      if (id == null || !launcher.exportersKnown(exporter, err) || !launcher.patchersKnown(patchers, err)) {
-        return CommandLine.ExitCode.USAGE;
-      }
-      // The command's own OTEL_* environment first (the issue's "configured from the attach command's
-      // environment"), then its options, which win; the launcher's private variables stay out.
-      StringBuilder settings = new StringBuilder();
-      new java.util.TreeMap<>(launcher.environment).forEach((name, value) -> {
-        if (name.startsWith("OTEL_") && !LAUNCHER_VARIABLES.contains(name) && value.indexOf('\n') < 0) {
-          settings.append(AgentConfig.normalized(name)).append('=').append(value).append('\n');
-        }
-      });
-      if (patchers != null) {
-        settings.append(AgentConfig.ONLY).append('=').append(String.join(",", patchers)).append('\n');
-      }
-      if (serviceName != null) {
-        settings.append("otel.service.name=").append(serviceName).append('\n');
-      }
-      if (exporter != null) {
-        settings.append("otel.traces.exporter=").append(exporter).append('\n');
-      }
-      if (debug) {
-        settings.append(AgentConfig.DEBUG).append("=true\n");
-      }
-      return launcher.withJvm(spec, id, jvm -> {
-        String how = jvm.systemProperties().getProperty(AgentPremain.AGENT_PROPERTY);
-        if (how != null) {
-          err.println("otel-auto-instrument: the agent is in " + pid + " already (from " + how
-              + "); detach it first to attach with other settings");
-          return 1;
-        }
-        jvm.load(launcher.agentJar(), settings.toString());
-        spec.commandLine().getOut().println("otel-auto-instrument: the agent is loaded into " + pid);
-        return 0;
-      });
-    }
-  }
-
-  /**
-   * {@code otel-auto-instrument detach PID}: the agent in a running JVM undoes what it did (however it came:
-   * the launcher or attach): every patcher unpatched, the SDK flushed and shut down, its threads gone. The
-   * program goes on as before, and can be attached to again.
-   */
-  @Command(name = "detach", mixinStandardHelpOptions = true,
-      description = "Take the agent out of the running JVM PID: original classes back, spans flushed, SDK shut down.",
-      footer = {"", "Exit status: 0 once done; 1 if there is no agent in it or it cannot be attached to; 2 for "
-          + "a usage error."})
-  static final class Detach implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "PID", description = "The process id of the JVM.")
-    String pid;
-
-    @CommandLine.ParentCommand
-    Launcher launcher;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      PrintWriter err = spec.commandLine().getErr();
-      Long id = processId(pid, err);
-      if (id == null) {
-        return CommandLine.ExitCode.USAGE;
-      }
-      return launcher.withJvm(spec, id, jvm -> {
-        if (jvm.systemProperties().getProperty(AgentPremain.AGENT_PROPERTY) == null) {
-          err.println("otel-auto-instrument: there is no agent in " + pid + "; nothing to detach");
-          return 1;
-        }
-        jvm.load(launcher.agentJar(), AgentPremain.DETACH);
-        spec.commandLine().getOut().println("otel-auto-instrument: the agent is detached from " + pid);
-        return 0;
-      });
-    }
-  }
-
-  /**
-   * {@code otel-auto-instrument status [PID]}: the local JVMs of this user and, for each, whether the agent is
-   * in it, how it came, the patchers applied and what became of the spans. A JVM without the agent is only
-   * asked for its system properties; one with it runs the agent's status entry point.
-   */
-  @Command(name = "status", mixinStandardHelpOptions = true,
-      description = {"The agent in the running JVM PID: how it came, its patchers, its spans exported and not.",
-          "Without PID: one line for each JVM of this user."},
-      footer = {"", "Exit status: 0 once said; 1 if PID cannot be attached to; 2 for a usage error."})
-  static final class Status implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The process id of the JVM.")
-    String pid;
-
-    @CommandLine.ParentCommand
-    Launcher launcher;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      if (pid != null) {
-        Long id = processId(pid, err);
-        if (id == null) {
-          return CommandLine.ExitCode.USAGE;
-        }
-        return launcher.withJvm(spec, id, jvm -> {
-          AgentStatus.of(id, ProcessHandle.of(id).flatMap(p -> p.info().commandLine()).orElse(""),
-              launcher.statusOf(jvm)).describe(out);
-          return 0;
-        });
-      }
-      Map<Long, String> jvms;
-      try {
-        jvms = Attacher.jvms();
-      } catch (NoClassDefFoundError e) {
-        err.println("otel-auto-instrument: cannot list the JVMs: " + NO_ATTACH_MODULE);
-        return 1;
-      }
-      jvms.remove(ProcessHandle.current().pid());
-      List<AgentStatus> rows = new ArrayList<>();
-      jvms.forEach((id, command) -> {
-        Map<String, String> status;
-        try (Attacher jvm = Attacher.open(id)) {
-          status = launcher.statusOf(jvm);
-        } catch (Attacher.Refused | IOException e) {
-          status = Map.of("state", "unknown", "problem", e.getMessage());
-        }
-        rows.add(AgentStatus.of(id, command, status));
-      });
-      AgentStatus.table(rows, out);
-      return 0;
-    }
-  }
-
-  /** The agent's status in {@code jvm}: none without loading anything, else its own account. */
-  Map<String, String> statusOf(Attacher jvm) throws IOException, Attacher.Refused {
-    if (jvm.systemProperties().getProperty(AgentPremain.AGENT_PROPERTY) == null) {
-      return Map.of("state", "none");
-    }
-    jvm.load(agentJar(), AgentPremain.STATUS);
-    return AgentStatus.parse(jvm.systemProperties().getProperty(AgentPremain.STATUS_PROPERTY, "state=unknown"));
-  }
-
   Path agentJar() {
     return home.resolve("lib").resolve(AGENT_JAR);
-  }
-
-  /** {@code text} as a process id; null, said on {@code err}, if it is not one. */
-  static Long processId(String text, PrintWriter err) {
-    if (text.matches("[0-9]{1,18}")) {
-      return Long.parseLong(text);
-    }
-    err.println("otel-auto-instrument: not a process id: " + text);
-    return null;
-  }
-
-  /** What a subcommand does with an attached JVM. */
-  interface WithJvm {
-    int run(Attacher jvm) throws IOException, Attacher.Refused;
-  }
-
-  /** Attaches to {@code pid} and runs {@code action}; exit status 1, said in a line, if that fails. */
-  int withJvm(CommandLine.Model.CommandSpec spec, long pid, WithJvm action) {
-    PrintWriter err = spec.commandLine().getErr();
-    if (!Files.isRegularFile(agentJar())) {
-      err.println("otel-auto-instrument: broken installation, agent not found: " + agentJar());
-      return 1;
-    }
-    try (Attacher jvm = Attacher.open(pid)) {
-      return action.run(jvm);
-    } catch (Attacher.Refused e) {
-      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + e.getMessage());
-    } catch (IOException e) {
-      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + Attacher.reason(e));
-    } catch (NoClassDefFoundError e) {
-      err.println("otel-auto-instrument: cannot attach to " + pid + ": " + NO_ATTACH_MODULE);
-    }
-    return 1;
   }
 
   /** False, said on {@code err}, if {@code names} holds a patcher name the installation does not have. */
