@@ -165,7 +165,6 @@ public final class Agent {
     final RecordingInstrumentation instrumentation;
     final PatchContext context;
     final List<Patcher> now = new ArrayList<>();
-    final List<Patcher> later = new ArrayList<>();
     /** The patchers that wait for one of their trigger classes to load (guarded by this Setup). */
     private final List<Patcher> waiting = new ArrayList<>();
     /** The patchers applied so far (detach unpatches them). */
@@ -173,7 +172,7 @@ public final class Agent {
     final LazyOpenTelemetry openTelemetry;
     /** The SDK's span accounting, once the SDK is built (status reads it). */
     volatile SpanAccounting accounting;
-    /** Waiting for the later patchers' triggers, when started at once. */
+    /** Waiting for the waiting patchers' triggers, when started at once or attached (detach disarms it). */
     volatile PremainTrigger trigger;
 
     private Setup(Instrumentation jvm, Path home, AgentConfig config, AgentLog log, boolean debug) {
@@ -192,10 +191,9 @@ public final class Agent {
           PatcherDiscovery.loaderFor(PatcherDiscovery.patcherJars(home, config), Agent.class.getClassLoader());
       for (Patcher patcher : PatcherDiscovery.load(patcherLoader, log)) {
         if (isWanted(patcher, config, log)) {
-          (triggerClasses(patcher, log).isEmpty() ? now : later).add(patcher);
+          (triggerClasses(patcher, log).isEmpty() ? now : waiting).add(patcher);
         }
       }
-      waiting.addAll(later);
     }
 
     static Setup of(Instrumentation jvm, Path home) {

@@ -163,8 +163,9 @@ final class PremainTrigger implements ClassFileTransformer, Consumer<Set<String>
     }
     if (!triggers.contains(className)) {
       // The agent's own classes are never remembered: a ring lingers in its thread after the trigger is gone,
-      // and must not keep the agent's class loader alive once detached.
-      if (!isOurs(loader)) {
+      // and must not keep the agent's class loader alive once detached. That includes classes of loaders the
+      // agent made with another parent (Byte Buddy's dispatcher and class injection loaders).
+      if (!isOurs(loader) && (loader == null || !isOurs(loader.getClass().getClassLoader()))) {
         remember(loader, className);
       }
       return null;
