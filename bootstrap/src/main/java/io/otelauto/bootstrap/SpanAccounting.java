@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class SpanAccounting {
   private static final long REPORT_INTERVAL_NANOS = 60_000_000_000L;
 
-  private final AgentLog log;
+  final AgentLog log;
   private final List<CountingExporter> exporters = new CopyOnWriteArrayList<>();
   private final List<CountingExporter> unbatched = new CopyOnWriteArrayList<>();
   private final List<QueueGate> gates = new CopyOnWriteArrayList<>();
@@ -299,7 +299,9 @@ final class SpanAccounting {
     CountingExporter(SpanExporter delegate, SpanAccounting accounting) {
       this.delegate = delegate;
       this.accounting = accounting;
-      this.name = delegate.getClass().getSimpleName();
+      this.name = delegate instanceof OtlpProtobufSpanExporter
+          ? ((OtlpProtobufSpanExporter) delegate).sdkExporterName()
+          : delegate.getClass().getSimpleName();
     }
 
     @Override

@@ -91,7 +91,8 @@ final class Telemetry {
     return AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(() -> DEFAULTS)
         .addResourceCustomizer((resource, config) -> accounting.describing(withServiceName(resource)))
-        .addSpanExporterCustomizer((exporter, config) -> accounting.count(withoutJavaUtilLogging(exporter)))
+        .addSpanExporterCustomizer((exporter, config) ->
+            accounting.count(OtlpProtobufSpanExporter.inPlaceOf(withoutJavaUtilLogging(exporter), config, accounting.log)))
         .addSpanProcessorCustomizer(accounting::gate)
         .setServiceClassLoader(Telemetry.class.getClassLoader());
   }

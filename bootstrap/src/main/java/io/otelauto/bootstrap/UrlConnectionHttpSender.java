@@ -89,6 +89,11 @@ final class UrlConnectionHttpSender implements HttpSender {
     this.executor = ownExecutor ? Executors.newSingleThreadExecutor(daemon(THREAD_NAME)) : config.getExecutorService();
   }
 
+  /** OTLP in protobuf (not JSON). */
+  boolean isProtobuf() {
+    return "application/x-protobuf".equals(contentType);
+  }
+
   private static ThreadFactory daemon(String name) {
     return runnable -> {
       Thread thread = new Thread(runnable, name);

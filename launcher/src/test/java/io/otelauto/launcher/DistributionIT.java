@@ -185,6 +185,8 @@ class DistributionIT {
   void theOtlpMarshallerUsesAFastStringEncoderOnEveryJdk(Path jdk, @TempDir Path temp) throws Exception {
     // The SDK's marshaller says at FINE which string encoder it took. On JDK 23+ the fast one needs java.lang
     // opened to the agent (Agent.openJavaLangToTheAgent); without, it falls back to encoding char by char.
+    // Spans are encoded by the agent's own encoder unless the SDK's is chosen, as here; the SDK's marshaller
+    // still serves a user's choice of it, and OTLP JSON.
     Path logging = temp.resolve("logging.properties");
     Files.writeString(logging, "handlers=java.util.logging.ConsoleHandler\n"
         + "java.util.logging.ConsoleHandler.level=FINE\n"
@@ -212,6 +214,7 @@ class DistributionIT {
       Result result = run(LAUNCHER, jdk, Map.of(
               "OTEL_EXPORTER_OTLP_ENDPOINT", receiverUrl,
               "OTEL_BSP_SCHEDULE_DELAY", "10",
+              "OTEL_AUTO_INSTRUMENT_OTLP_ENCODER", "sdk",
               "JAVA_TOOL_OPTIONS", "-Djava.util.logging.config.file=" + logging),
           "--exporter", "otlp", "java", "-cp", TEST_CLASSES.toString(),
           SelfRequestingServer.class.getName(), "0", receiverUrl + "/count");

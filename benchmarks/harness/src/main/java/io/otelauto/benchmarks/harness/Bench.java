@@ -240,15 +240,24 @@ public final class Bench {
       note("wrk not found: the load came from the Java load generator (slower than wrk; install wrk: apt-get install wrk)");
     }
     log("JDK HTTP server at saturation: " + rounds + " rounds; " + loadTool);
+    // --encoder-ab: ours a second time, with the SDK's OTLP marshaller, in the same rounds (issue 16's A/B).
+    List<Variant> variants = new ArrayList<>(Variant.COMPARED);
+    if (options.containsKey("encoder-ab")) {
+      variants.add(Variant.OURS_SDK_ENCODER);
+    }
     for (int round = 0; round < rounds && inBudget("http", round); round++) {
-      for (Variant variant : Variant.order(round, Variant.COMPARED)) {
+      for (Variant variant : Variant.order(round, variants)) {
         Run run = new Run("http", variant, round + 1);
         int port = Proc.freeLoopbackPort();
         receiver.reset();
         List<String> args = List.of("-Dsun.net.httpserver.nodelay=true", "-cp", harnessJar(),
             HelloServer.class.getName(), Integer.toString(port), Integer.toString(threads),
             Integer.toString(warmup + seconds + 180));
-        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env(receiver, "bench-http-server"),
+        Map<String, String> env = env(receiver, "bench-http-server");
+        if (variant == Variant.OURS_SDK_ENCODER) {
+          env.put("OTEL_AUTO_INSTRUMENT_OTLP_ENCODER", "sdk");
+        }
+        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env,
             logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
         long deadline = proc.startNanos + 60_000_000_000L;
         while (System.nanoTime() < deadline && proc.process.isAlive() && !Proc.accepts(port)) {

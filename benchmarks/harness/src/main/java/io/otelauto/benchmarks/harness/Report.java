@@ -151,6 +151,14 @@ final class Report {
           .append(cell(stat("http", Variant.OURS, r -> r.jitMillisMeasured), 1000, "%.1f")).append(" | ")
           .append(cell(stat("http", Variant.OTEL, r -> r.jitMillisMeasured), 1000, "%.1f"))
           .append(" | | (for information: compiling still going on while measured) |\n");
+      Stat sdkEncoder = stat("http", Variant.OURS_SDK_ENCODER, r -> r.requestsPerSecond);
+      if (sdkEncoder != Stat.NONE) {
+        md.append("| JDK HTTP server, the same with the SDK's OTLP marshaller instead of the agent's encoder (`--encoder-ab`): "
+                + "requests/s; server CPU per request, µs | | ").append(cell(sdkEncoder, 1, "%.0f")).append("; ")
+            .append(cell(stat("http", Variant.OURS_SDK_ENCODER, cpuPerRequest), 1, "%.1f"))
+            .append(" | | throughput kept: ").append(pct(sdkEncoder.median / plain.median))
+            .append(" | (for information: the encoder's A/B) |\n");
+      }
     }
     if (has("ci")) {
       overheadRow(md, "CI build (`mvn -B -o -q test`, one test serving and calling /ping): wall time, s", "ci",

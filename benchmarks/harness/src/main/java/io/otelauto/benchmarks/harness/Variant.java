@@ -12,7 +12,9 @@ enum Variant {
   PLAIN("plain", "plain JVM"),
   OURS("ours", "otel-auto-instrument"),
   OTEL("otel", "OpenTelemetry agent"),
-  EMPTY("empty", "empty -javaagent");
+  EMPTY("empty", "empty -javaagent"),
+  /** Ours with the SDK's OTLP marshaller in place of the agent's encoder (HTTP scenario, {@code --encoder-ab}). */
+  OURS_SDK_ENCODER("ours-sdk-encoder", "otel-auto-instrument, SDK's OTLP encoder");
 
   /** The variants every scenario compares. */
   static final List<Variant> COMPARED = List.of(PLAIN, OURS, OTEL);
@@ -30,7 +32,7 @@ enum Variant {
     List<String> command = new ArrayList<>();
     switch (this) {
       case PLAIN -> command.add(java.toString());
-      case OURS -> {
+      case OURS, OURS_SDK_ENCODER -> {
         command.add(launcher.toString());
         command.add(java.toString());
       }
@@ -53,7 +55,8 @@ enum Variant {
     boolean otel = output.contains("opentelemetry-javaagent");
     return switch (this) {
       case PLAIN, EMPTY -> ours || otel ? "an agent was loaded in the " + id + " run" : null;
-      case OURS -> !ours ? "the otel-auto-instrument agent was not loaded" : otel ? "the OTel agent was loaded" : null;
+      case OURS, OURS_SDK_ENCODER ->
+          !ours ? "the otel-auto-instrument agent was not loaded" : otel ? "the OTel agent was loaded" : null;
       case OTEL -> !otel ? "the OpenTelemetry agent was not loaded" : ours ? "our agent was loaded" : null;
     };
   }
