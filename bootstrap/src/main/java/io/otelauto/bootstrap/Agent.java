@@ -36,8 +36,9 @@ public final class Agent {
     try {
       current = setup;
       setup.apply(setup.now);
-      setup.trigger = PremainTrigger.arm(setup.instrumentation, setup.awaitedTriggers(), setup::fire, setup.debug);
+      setup.trigger = PremainTrigger.arm(setup.instrumentation, setup.awaitedTriggers(), Agent::fire, setup.debug);
       setup.log.debug("Agent started in " + millisSince(started) + " ms");
+      publish();
     } catch (Throwable t) {
       setup.log.error("The agent failed to start; the program runs without it", t);
     }
@@ -59,6 +60,7 @@ public final class Agent {
       setup.apply(setup.now);
       byte[] patched = setup.fire(trigger);
       setup.log.debug("Agent started at the trigger in " + millisSince(started) + " ms");
+      publish();
       return patched;
     } catch (Throwable t) {
       setup.log.error("The agent failed to start; the program runs without it", t);
@@ -68,8 +70,15 @@ public final class Agent {
 
   /** Called reflectively by {@link AgentPremain} at each later trigger: {@link Setup#fire}. */
   public static byte[] fire(Object[] trigger) {
+    // Published after the setup's lock is let go: publishing reads the setup (lock order: never the
+    // setup's, then PUBLISHING).
     Setup setup = current;
-    return setup == null ? null : setup.fire(trigger);
+    if (setup == null) {
+      return null;
+    }
+    byte[] patched = setup.fire(trigger);
+    publish();
+    return patched;
   }
 
   /**
@@ -87,9 +96,10 @@ public final class Agent {
     current = setup;
     try {
       setup.apply(setup.now);
-      setup.trigger = PremainTrigger.arm(setup.instrumentation, setup.awaitedTriggers(), setup::fire, setup.debug,
+      setup.trigger = PremainTrigger.arm(setup.instrumentation, setup.awaitedTriggers(), Agent::fire, setup.debug,
           true);
       setup.log.debug("Agent attached in " + millisSince(started) + " ms");
+      publish();
     } catch (Throwable t) {
       setup.log.error("The agent failed to attach; the program runs without it", t);
     }
@@ -102,8 +112,12 @@ public final class Agent {
    * loader is left to the garbage collector, and a new attach makes a new one.
    */
   public static void detach() {
-    Setup setup = current;
-    current = null;
+    Setup setup;
+    synchronized (PUBLISHING) {
+      setup = current;
+      current = null;
+      System.clearProperty(AgentPremain.STATUS_PROPERTY);
+    }
     if (setup == null) {
       return;
     }
@@ -155,8 +169,24 @@ public final class Agent {
     return status.toString();
   }
 
-  /** The agent that started or was attached in this loader; detach clears it. */
+  /** The agent that started or was attached in this loader; detach clears it (under {@link #PUBLISHING}). */
   private static volatile Setup current;
+  private static final Object PUBLISHING = new Object();
+
+  /**
+   * Puts the agent's account where {@code otel-auto-instrument status} reads it, with the JVM's system
+   * properties (as {@link AgentPremain} words it): whenever patchers are applied, the SDK is built, and an
+   * export ends. So status needs to load nothing into the JVM. A detached agent publishes nothing.
+   */
+  static void publish() {
+    synchronized (PUBLISHING) {
+      String how = System.getProperty(AgentPremain.AGENT_PROPERTY);
+      if (current == null || how == null) {
+        return;
+      }
+      System.setProperty(AgentPremain.STATUS_PROPERTY, "agent=" + how + "\n" + status());
+    }
+  }
 
   /** The agent's state once its patchers are found: those to apply now, and those that wait for a trigger. */
   private static final class Setup {
@@ -182,7 +212,10 @@ public final class Agent {
       this.openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
         openJavaLangToTheAgent(jvm, log);
-        var configured = Telemetry.configure(log, config.overrides(), built -> accounting = built);
+        var configured = Telemetry.configure(log, config.overrides(), built -> {
+          accounting = built;
+          built.onChange(Agent::publish);
+        });
         log.debug("OpenTelemetry configured in " + millisSince(configuring) + " ms");
         return configured;
       });

@@ -87,6 +87,7 @@ public final class AgentPremain {
                 }
               }, debug);
         }
+        status();
         return;
       }
       debug(debug, "tracing ".concat(main).concat(": ").concat(selection.reason));
@@ -94,6 +95,7 @@ public final class AgentPremain {
         System.setProperty(JvmSelection.DERIVED_SERVICE_NAME, selection.serviceName);
       }
       trace(instrumentation, config, debug);
+      status();
     } catch (Throwable t) {
       failed(t);
     }
@@ -116,6 +118,7 @@ public final class AgentPremain {
       }
       debug(debug, "tracing this JVM from now on: exec:java runs a program in it");
       trace(instrumentation, config, debug);
+      status();
     } catch (Throwable t) {
       failed(t);
     }
@@ -196,6 +199,7 @@ public final class AgentPremain {
       }
       agent(lib).getMethod("attach", Instrumentation.class, Path.class, Map.class)
           .invoke(null, instrumentation, lib.getParent(), overrides);
+      status();
     } catch (Throwable t) {
       failed(t);
     }
@@ -235,8 +239,11 @@ public final class AgentPremain {
   }
 
   /**
-   * {@code otel-auto-instrument status PID}: how the agent came, whether it waits for its first trigger class
-   * or is active, and then what {@code Agent.status} says (patchers applied, spans exported and not).
+   * The agent's account for {@code otel-auto-instrument status PID}, put in {@link #STATUS_PROPERTY}: how
+   * the agent came, whether it waits for its first trigger class or is active, and then what
+   * {@code Agent.status} says (patchers applied, spans exported and not). Published here when premain or
+   * an attach is done; once active, the agent publishes it itself as it changes ({@code Agent.publish}), so
+   * that status reads it without loading anything into the JVM.
    */
   private static void status() {
     String how;
@@ -300,6 +307,7 @@ public final class AgentPremain {
   private static void failed(Throwable t) {
     System.err.println("[otel-auto-instrument] the agent did not start; the program runs without it");
     t.printStackTrace();
+    status();
   }
 
   private static boolean bridgeOnBootClassPath() {

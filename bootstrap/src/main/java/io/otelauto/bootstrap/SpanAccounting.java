@@ -47,8 +47,36 @@ final class SpanAccounting {
   private final AtomicInteger shutDown = new AtomicInteger();
   private final AtomicBoolean finallyReported = new AtomicBoolean();
 
+  /** The agent's status publisher (Agent.publish): told when the counts change; none in tests. */
+  private volatile Runnable onChange;
+  private final AtomicLong nextDropPublish = new AtomicLong(Long.MIN_VALUE);
+
   SpanAccounting(AgentLog log) {
     this.log = log;
+  }
+
+  void onChange(Runnable publish) {
+    onChange = publish;
+  }
+
+  /** Counts changed: after every export (at most a few a second), and for drops at most every 100 ms. */
+  private void changed(boolean drop) {
+    Runnable publish = onChange;
+    if (publish == null) {
+      return;
+    }
+    if (drop) {
+      long now = System.nanoTime();
+      long next = nextDropPublish.get();
+      if (now - next < 0 || !nextDropPublish.compareAndSet(next, now + 100_000_000L)) {
+        return;
+      }
+    }
+    try {
+      publish.run();
+    } catch (RuntimeException e) {
+      log.errorOnce("status", "publishing the agent's status failed", e);
+    }
   }
 
   /** For {@code addSpanExporterCustomizer}: counts what each configured exporter delivers. */
@@ -255,6 +283,7 @@ final class SpanAccounting {
         accepted.decrementAndGet();
         dropped.increment();
         accounting.maybeReport();
+        accounting.changed(true);
         return;
       }
       batch.onEnd(span);
@@ -321,6 +350,7 @@ final class SpanAccounting {
         } else {
           fail(count, describe(result.getFailureThrowable()));
         }
+        accounting.changed(false);
       });
       return result;
     }

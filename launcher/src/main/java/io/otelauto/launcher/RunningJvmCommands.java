@@ -235,13 +235,22 @@ final class RunningJvmCommands {
       return 0;
     }
 
-    /** The agent's status in {@code jvm}: none without loading anything, else its own account. */
+    /**
+     * The agent's status in {@code jvm}, read from its system properties: the agent keeps its account there,
+     * current as of its last export. Nothing is loaded into the JVM (a dynamic load would make JDK 21+
+     * print a warning on the program's stderr), unless the agent has not published yet.
+     */
     private Map<String, String> statusOf(Attacher jvm) throws IOException, Attacher.Refused {
-      if (agentIn(jvm) == null) {
+      java.util.Properties properties = jvm.systemProperties();
+      if (properties.getProperty(AgentPremain.AGENT_PROPERTY) == null) {
         return Map.of("state", "none");
       }
-      jvm.load(launcher.agentJar(), AgentPremain.STATUS);
-      return AgentStatus.parse(jvm.systemProperties().getProperty(AgentPremain.STATUS_PROPERTY, "state=unknown"));
+      String published = properties.getProperty(AgentPremain.STATUS_PROPERTY);
+      if (published == null) {
+        jvm.load(launcher.agentJar(), AgentPremain.STATUS);
+        published = jvm.systemProperties().getProperty(AgentPremain.STATUS_PROPERTY, "state=unknown");
+      }
+      return AgentStatus.parse(published);
     }
   }
 }

@@ -134,14 +134,20 @@ class AttachIT {
       assertThat(jcmd(jdk, pid, "VM.classloaders"))
           .contains("\"otel-auto-instrument\"", "\"otel-auto-instrument-patchers\"");
 
-      // Status: how the agent came, what it patched, the spans it exported; the table has the JVM's row.
-      String status = status(jdk, pid);
+      // Status: how the agent came, what it patched, the spans it exported (as of the agent's last export,
+      // which it publishes as it ends: asked until it shows); the table has the JVM's row.
+      String status = statusOnceExported(jdk, pid);
       assertThat(status).contains("agent:        active, from " + (launched ? "launcher" : "attach"))
           .containsPattern("patchers: .*jdk-http-server").contains("service.name: attached")
           .containsPattern("spans: +[1-9][0-9]* exported, 0 not exported");
       DistributionIT.Result table = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "status");
       assertThat(table.status()).as(table.err()).isZero();
       assertThat(table.out()).containsPattern("(?m)^" + pid + " +active +" + (launched ? "launcher" : "attach") + " ");
+      if (launched) {
+        // Status reads the agent's published account: nothing was loaded into the JVM (on JDK 21+ a dynamic
+        // load prints a warning on the program's stderr).
+        assertThat(Files.readString(err)).doesNotContain("loaded dynamically");
+      }
       DistributionIT.Result again = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "attach", pid);
       assertThat(again.status()).isEqualTo(1);
       assertThat(again.err()).contains("the agent is in " + pid + " already");
@@ -246,6 +252,16 @@ class AttachIT {
     assertThat(jcmd.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(jcmd.exitValue()).as(out).isZero();
     return out;
+  }
+
+  /** Status once it counts an exported span (at most 30 s; the count is the agent's as of its last export). */
+  private static String statusOnceExported(Path jdk, String pid) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String status = status(jdk, pid);
+    while (!status.matches("(?s).*spans: +[1-9][0-9]* exported.*") && System.nanoTime() < deadline) {
+      status = status(jdk, pid);
+    }
+    return status;
   }
 
   private static String status(Path jdk, String pid) throws Exception {
