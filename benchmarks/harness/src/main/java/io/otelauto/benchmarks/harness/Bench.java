@@ -275,10 +275,18 @@ public final class Bench {
           load(useWrk, wrk, url, port, connections, warmup, logs.resolve("http-" + variant.id + "-r" + (round + 1) + "-warmup.wrk"));
         }
         long jitBefore = Proc.compilerCpuMillis(proc.program());
+        long processBefore = Proc.processCpuMillis(proc.program());
+        long exportBefore = Proc.exportCpuMillis(proc.program());
         LoadGenerator.Result result =
             load(useWrk, wrk, url, port, connections, seconds, logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".wrk"));
         long jitAfter = Proc.compilerCpuMillis(proc.program());
+        long processAfter = Proc.processCpuMillis(proc.program());
+        long exportAfter = Proc.exportCpuMillis(proc.program());
         run.jitMillisMeasured = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
+        run.processMillisMeasured = processBefore < 0 || processAfter < 0 ? -1 : processAfter - processBefore;
+        if (variant == Variant.OURS || variant == Variant.OURS_SDK_ENCODER) {
+          run.exportMillisMeasured = exportBefore < 0 || exportAfter < 0 ? -1 : exportAfter - exportBefore;
+        }
         run.requestsPerSecond = result.requestsPerSecond();
         run.measuredRequests = result.requests();
         run.loadErrors = result.errors();

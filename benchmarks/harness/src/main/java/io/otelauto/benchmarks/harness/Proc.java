@@ -155,13 +155,34 @@ final class Proc {
    * much compiling still goes on while a load is measured, i.e. whether the warm-up was long enough.
    */
   static long compilerCpuMillis(ProcessHandle handle) {
+    return threadsCpuMillis(handle, name -> name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler"));
+  }
+
+  /** The threads that export our spans: the SDK's batch processor and the agent's OTLP sender. */
+  static long exportCpuMillis(ProcessHandle handle) {
+    return threadsCpuMillis(handle, name -> name.startsWith("BatchSpanProces") || name.startsWith("otel-auto-instr"));
+  }
+
+  /** CPU ms of the whole process so far; -1 if unknown. */
+  static long processCpuMillis(ProcessHandle handle) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + handle.pid() + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** CPU ms of the process's threads whose name (comm, at most 15 characters) {@code named} accepts. */
+  static long threadsCpuMillis(ProcessHandle handle, java.util.function.Predicate<String> named) {
     long ticks = 0;
     boolean found = false;
     try (var tasks = Files.list(Path.of("/proc/" + handle.pid() + "/task"))) {
       for (Path task : (Iterable<Path>) tasks::iterator) {
         try {
           String name = Files.readString(task.resolve("comm")).strip();
-          if (!name.startsWith("C1 Compiler") && !name.startsWith("C2 Compiler")) {
+          if (!named.test(name)) {
             continue;
           }
           String stat = Files.readString(task.resolve("stat"));

@@ -151,11 +151,20 @@ final class Report {
           .append(cell(stat("http", Variant.OURS, r -> r.jitMillisMeasured), 1000, "%.1f")).append(" | ")
           .append(cell(stat("http", Variant.OTEL, r -> r.jitMillisMeasured), 1000, "%.1f"))
           .append(" | | (for information: compiling still going on while measured) |\n");
+      md.append("| JDK HTTP server: server process CPU per request during the measured load, µs | ")
+          .append(cell(stat("http", Variant.PLAIN, Run::processMicrosPerRequest), 1, "%.1f")).append(" | ")
+          .append(cell(stat("http", Variant.OURS, Run::processMicrosPerRequest), 1, "%.1f")).append(" | ")
+          .append(cell(stat("http", Variant.OTEL, Run::processMicrosPerRequest), 1, "%.1f")).append(" | | (for information) |\n");
+      md.append("| JDK HTTP server: CPU of the threads that export (batch processor, sender) per span during the measured load, µs | – | ")
+          .append(cell(stat("http", Variant.OURS, Run::exportMicrosPerSpan), 1, "%.2f"))
+          .append(" | – | | (for information) |\n");
       Stat sdkEncoder = stat("http", Variant.OURS_SDK_ENCODER, r -> r.requestsPerSecond);
       if (sdkEncoder != Stat.NONE) {
-        md.append("| JDK HTTP server, the same with the SDK's OTLP marshaller instead of the agent's encoder (`--encoder-ab`): "
-                + "requests/s; server CPU per request, µs | | ").append(cell(sdkEncoder, 1, "%.0f")).append("; ")
-            .append(cell(stat("http", Variant.OURS_SDK_ENCODER, cpuPerRequest), 1, "%.1f"))
+        md.append("| the same server under otel-auto-instrument with the SDK's OTLP marshaller instead of the agent's encoder "
+                + "(`--encoder-ab`): requests/s; process CPU per request, µs; export threads' CPU per span, µs | | ")
+            .append(cell(sdkEncoder, 1, "%.0f")).append("; ")
+            .append(cell(stat("http", Variant.OURS_SDK_ENCODER, Run::processMicrosPerRequest), 1, "%.1f")).append("; ")
+            .append(cell(stat("http", Variant.OURS_SDK_ENCODER, Run::exportMicrosPerSpan), 1, "%.2f"))
             .append(" | | throughput kept: ").append(pct(sdkEncoder.median / plain.median))
             .append(" | (for information: the encoder's A/B) |\n");
       }

@@ -19,6 +19,13 @@ final class Run {
   long handled = -1;
   /** CPU ms of the JIT compiler threads during the measured load (HTTP scenario); -1 if unknown. */
   long jitMillisMeasured = -1;
+  /** CPU ms of the whole server process during the measured load (HTTP scenario); -1 if unknown. */
+  long processMillisMeasured = -1;
+  /**
+   * CPU ms, during the measured load, of the threads that export spans (the batch processor's worker, the
+   * sender's; HTTP scenario, ours only: the OpenTelemetry agent names its threads otherwise); -1 if unknown.
+   */
+  long exportMillisMeasured = -1;
   /** Spans the agent itself reported as not exported (its "spans not exported in all" line); -1 if none. */
   long reportedNotExported = -1;
   long spans = -1;
@@ -27,6 +34,16 @@ final class Run {
     this.scenario = scenario;
     this.variant = variant;
     this.round = round;
+  }
+
+  /** CPU µs per request served during the measured load. */
+  double processMicrosPerRequest() {
+    return processMillisMeasured >= 0 && measuredRequests > 0 ? processMillisMeasured * 1000.0 / measuredRequests : Double.NaN;
+  }
+
+  /** CPU µs of the exporting threads per request (one SERVER span each) during the measured load. */
+  double exportMicrosPerSpan() {
+    return exportMillisMeasured >= 0 && measuredRequests > 0 ? exportMillisMeasured * 1000.0 / measuredRequests : Double.NaN;
   }
 
   void fail(String why) {
@@ -56,14 +73,16 @@ final class Run {
 
   static String csvHeader() {
     return "scenario,variant,round,ok,wall_ms,peak_rss_kib,cpu_s,foreign_cpu_s,healthy_rss_kib,requests_per_s,measured_requests,"
-        + "load_errors,requests_served,spans_delivered,delivered_fraction,jit_cpu_ms_measured,agent_reported_not_exported,note";
+        + "load_errors,requests_served,spans_delivered,delivered_fraction,jit_cpu_ms_measured,agent_reported_not_exported,"
+        + "process_cpu_ms_measured,export_threads_cpu_ms_measured,note";
   }
 
   String csv() {
     return String.join(",", scenario, variant.id, Integer.toString(round), Boolean.toString(ok),
         num(wallMs), Long.toString(peakRssKib), num(cpuSeconds), num(foreignCpuSeconds), Long.toString(healthyRssKib), num(requestsPerSecond),
         Long.toString(measuredRequests), Long.toString(loadErrors), Long.toString(handled), Long.toString(spans),
-        num(delivered()), Long.toString(jitMillisMeasured), Long.toString(reportedNotExported), '"' + note.replace('"', '\'') + '"');
+        num(delivered()), Long.toString(jitMillisMeasured), Long.toString(reportedNotExported),
+        Long.toString(processMillisMeasured), Long.toString(exportMillisMeasured), '"' + note.replace('"', '\'') + '"');
   }
 
   private static String num(double value) {
