@@ -61,23 +61,6 @@ class OtlpProtobufSpanExporterTest {
     }
   }
 
-  private static final class RecordingLog implements AgentLog {
-    final List<String> errors = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void debug(String message) {}
-
-    @Override
-    public void error(String message, Throwable error) {
-      errors.add(message);
-    }
-
-    @Override
-    public void errorOnce(String key, String message, Throwable error) {
-      errors.add(message);
-    }
-  }
-
   /** The SDK as {@link Telemetry} builds it, OTLP to the receiver; the exporter in use is given to {@code inUse}. */
   private OpenTelemetrySdk sdk(AgentLog log, Map<String, String> settings, AtomicReference<String> inUse) {
     Map<String, String> properties = new HashMap<>(settings);
@@ -119,7 +102,7 @@ class OtlpProtobufSpanExporterTest {
   @Test
   void spansGoOutEncodedByTheAgentThroughTheSdksSenderWithItsCompressionAndHeaders() throws Exception {
     AtomicReference<String> inUse = new AtomicReference<>();
-    OpenTelemetrySdk sdk = sdk(new RecordingLog(), Map.of("otel.service.name", "encoder-test",
+    OpenTelemetrySdk sdk = sdk(new SpanAccountingTest.RecordingLog(), Map.of("otel.service.name", "encoder-test",
         "otel.exporter.otlp.compression", "gzip", "otel.exporter.otlp.headers", "x-custom=yes"), inUse);
     for (int i = 0; i < 50; i++) {
       sdk.getTracer("test").spanBuilder("GET /item/" + i).setSpanKind(SpanKind.SERVER)
@@ -144,7 +127,7 @@ class OtlpProtobufSpanExporterTest {
   @Test
   void aReceiverThatRefusesIsCountedAsAFailedExportUnderTheSdkExportersName() throws Exception {
     status = 503;
-    RecordingLog log = new RecordingLog();
+    SpanAccountingTest.RecordingLog log = new SpanAccountingTest.RecordingLog();
     OpenTelemetrySdk sdk = sdk(log, Map.of("otel.service.name", "encoder-test",
         // No retries: the test is about the failure, not the backoff.
         "otel.java.exporter.otlp.retry.disabled", "true"), new AtomicReference<>());
@@ -160,7 +143,7 @@ class OtlpProtobufSpanExporterTest {
   @Test
   void theSdksOwnEncoderCanBeChosenAndSendsTheSameSpans() throws Exception {
     AtomicReference<String> inUse = new AtomicReference<>();
-    OpenTelemetrySdk sdk = sdk(new RecordingLog(), Map.of("otel.service.name", "encoder-test",
+    OpenTelemetrySdk sdk = sdk(new SpanAccountingTest.RecordingLog(), Map.of("otel.service.name", "encoder-test",
         OtlpProtobufSpanExporter.ENCODER_PROPERTY, "sdk"), inUse);
     sdk.getTracer("test").spanBuilder("by the sdk").startSpan().end();
     sdk.shutdown().join(30, TimeUnit.SECONDS);

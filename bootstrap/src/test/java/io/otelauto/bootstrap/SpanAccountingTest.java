@@ -71,7 +71,8 @@ class SpanAccountingTest {
     }
   }
 
-  private static final class RecordingLog implements AgentLog {
+  /** An agent log that keeps the errors (OtlpProtobufSpanExporterTest uses it too). */
+  static final class RecordingLog implements AgentLog {
     final List<String> errors = new CopyOnWriteArrayList<>();
 
     @Override

@@ -168,11 +168,21 @@ class AttachIT {
       String dump = new String(threads.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(threads.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(dump).contains("HTTP-Dispatcher").doesNotContain("otel-auto-instrument", "BatchSpanProcessor");
-      // Nothing keeps the patchers' classes alive: after a full collection their class loader is gone. (The
-      // agent's own loader, the SDK's and Byte Buddy's, is gone too in most runs, but not in about one in
-      // twenty of the plain server's, for a reason not found yet: issue 14 stays open on it.)
-      jcmd(jdk, pid, "GC.run");
-      assertThat(jcmd(jdk, pid, "VM.classloaders")).contains("\"app\"").doesNotContain("\"otel-auto-instrument-patchers\"");
+      // Nothing keeps the agent's classes alive: after full collections both its class loaders are gone (the
+      // patchers', and its own with the SDK and Byte Buddy). Now and then (about one run in fifty) the agent's
+      // own loader outlives one collection and is gone at the next with nothing of ours holding it: once
+      // caught, the heap dump taken right after (its own full collection first) had no such loader. So up to
+      // ten collections, one after the other; what a reference of ours keeps alive survives them all (as the
+      // ring of PremainTrigger did, every time, before it left out the agent's classes).
+      String loaders = "";
+      for (int collections = 0; collections < 10; collections++) {
+        jcmd(jdk, pid, "GC.run");
+        loaders = jcmd(jdk, pid, "VM.classloaders");
+        if (!loaders.contains("\"otel-auto-instrument")) {
+          break;
+        }
+      }
+      assertThat(loaders).contains("\"app\"").doesNotContain("\"otel-auto-instrument\"", "\"otel-auto-instrument-patchers\"");
 
       assertThat(status(jdk, pid)).contains("agent:        none");
 
