@@ -68,7 +68,7 @@ final class SpanAccounting {
     if (drop) {
       long now = System.nanoTime();
       long next = nextDropPublish.get();
-      if (now - next < 0 || !nextDropPublish.compareAndSet(next, now + 100_000_000L)) {
+      if ((next != Long.MIN_VALUE && now - next < 0) || !nextDropPublish.compareAndSet(next, now + 100_000_000L)) {
         return;
       }
     }
