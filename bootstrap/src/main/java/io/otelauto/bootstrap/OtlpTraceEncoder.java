@@ -291,17 +291,17 @@ final class OtlpTraceEncoder {
     // A nested map (a VALUE attribute's key-value list) does not go through here, so one list suffices.
     for (int i = list.size - 1; i >= 0; i--) {
       int start = written();
-      keyValue(list.keys[i].getKey(), list.values[i], list.keys[i]);
+      keyValue(list.keys[i], list.values[i]);
       endMessage(field, start);
     }
     list.clear();
   }
 
-  private void keyValue(String key, Object value, AttributeKey<?> attributeKey) {
+  private void keyValue(AttributeKey<?> key, Object value) {
     int start = written();
-    attributeValue(attributeKey, value);
+    attributeValue(key, value);
     endMessage(KEY_VALUE_VALUE, start);
-    stringField(KEY_VALUE_KEY, key);
+    stringField(KEY_VALUE_KEY, key.getKey());
   }
 
   /** AnyValue of an attribute; a oneof, so even an empty string or false is written. */
