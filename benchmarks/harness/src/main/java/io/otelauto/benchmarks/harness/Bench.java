@@ -245,6 +245,10 @@ public final class Bench {
     if (options.containsKey("encoder-ab")) {
       variants.add(Variant.OURS_SDK_ENCODER);
     }
+    // --no-export-ab: ours once more with no exporter, in the same rounds: the request path's share.
+    if (options.containsKey("no-export-ab")) {
+      variants.add(Variant.OURS_NO_EXPORT);
+    }
     for (int round = 0; round < rounds && inBudget("http", round); round++) {
       for (Variant variant : Variant.order(round, variants)) {
         Run run = new Run("http", variant, round + 1);
@@ -256,6 +260,8 @@ public final class Bench {
         Map<String, String> env = env(receiver, "bench-http-server");
         if (variant == Variant.OURS_SDK_ENCODER) {
           env.put("OTEL_AUTO_INSTRUMENT_OTLP_ENCODER", "sdk");
+        } else if (variant == Variant.OURS_NO_EXPORT) {
+          env.put("OTEL_TRACES_EXPORTER", "none");
         }
         Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env,
             logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
@@ -277,13 +283,16 @@ public final class Bench {
         long jitBefore = Proc.compilerCpuMillis(proc.program());
         long processBefore = Proc.processCpuMillis(proc.program());
         long exportBefore = Proc.exportCpuMillis(proc.program());
+        long receiverBefore = Proc.receiverCpuMillis();
         LoadGenerator.Result result =
             load(useWrk, wrk, url, port, connections, seconds, logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".wrk"));
         long jitAfter = Proc.compilerCpuMillis(proc.program());
         long processAfter = Proc.processCpuMillis(proc.program());
         long exportAfter = Proc.exportCpuMillis(proc.program());
+        long receiverAfter = Proc.receiverCpuMillis();
         run.jitMillisMeasured = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
         run.processMillisMeasured = processBefore < 0 || processAfter < 0 ? -1 : processAfter - processBefore;
+        run.receiverMillisMeasured = receiverBefore < 0 || receiverAfter < 0 ? -1 : receiverAfter - receiverBefore;
         if (variant == Variant.OURS || variant == Variant.OURS_SDK_ENCODER) {
           run.exportMillisMeasured = exportBefore < 0 || exportAfter < 0 ? -1 : exportAfter - exportBefore;
         }
@@ -312,7 +321,7 @@ public final class Bench {
         if (receiver.badBodies() > 0) {
           run.fail(receiver.badBodies() + " OTLP bodies could not be decoded");
         }
-        if (variant != Variant.PLAIN && run.spans == 0) {
+        if (variant != Variant.PLAIN && variant != Variant.OURS_NO_EXPORT && run.spans == 0) {
           run.fail("no span was delivered");
         }
         check(run, variant.checkOutput(output));
@@ -322,7 +331,7 @@ public final class Bench {
           return sum;
         });
         record(run, String.format(Locale.ROOT, "%8.0f req/s  %d served, %d SERVER spans%s%s%s%s", run.requestsPerSecond,
-            run.handled, run.spans, variant == Variant.PLAIN ? "" : " (" + Report.pct(run.delivered()) + ")",
+            run.handled, run.spans, variant == Variant.PLAIN || variant == Variant.OURS_NO_EXPORT ? "" : " (" + Report.pct(run.delivered()) + ")",
             run.loadErrors > 0 ? ", " + run.loadErrors + " load errors" : "",
             run.jitMillisMeasured >= 0 ? String.format(Locale.ROOT, ", JIT %.1f s CPU while measured", run.jitMillisMeasured / 1000.0) : "",
             run.reportedNotExported >= 0 ? ", agent reported " + run.reportedNotExported + " not exported" : ""));

@@ -163,6 +163,11 @@ final class Proc {
     return threadsCpuMillis(handle, name -> name.startsWith("BatchSpanProces") || name.startsWith("otel-auto-instr"));
   }
 
+  /** CPU ms so far of the harness's OTLP receiver threads (the JDK server's dispatcher and its handlers). */
+  static long receiverCpuMillis() {
+    return threadsCpuMillis(ProcessHandle.current(), name -> name.equals("otlp-receiver") || name.equals("HTTP-Dispatcher"));
+  }
+
   /** CPU ms of the whole process so far; -1 if unknown. */
   static long processCpuMillis(ProcessHandle handle) {
     try {

@@ -158,6 +158,11 @@ final class Report {
       md.append("| JDK HTTP server: CPU of the threads that export (batch processor, sender) per span during the measured load, µs | – | ")
           .append(cell(stat("http", Variant.OURS, Run::exportMicrosPerSpan), 1, "%.2f"))
           .append(" | – | | (for information) |\n");
+      md.append("| JDK HTTP server: CPU of the harness's OTLP receiver per request during the measured load, µs | ")
+          .append(cell(stat("http", Variant.PLAIN, Run::receiverMicrosPerSpan), 1, "%.2f")).append(" | ")
+          .append(cell(stat("http", Variant.OURS, Run::receiverMicrosPerSpan), 1, "%.2f")).append(" | ")
+          .append(cell(stat("http", Variant.OTEL, Run::receiverMicrosPerSpan), 1, "%.2f"))
+          .append(" | | (for information: it shares the 2 cores with the server and the load) |\n");
       Stat sdkEncoder = stat("http", Variant.OURS_SDK_ENCODER, r -> r.requestsPerSecond);
       if (sdkEncoder != Stat.NONE) {
         md.append("| the same server under otel-auto-instrument with the SDK's OTLP marshaller instead of the agent's encoder "
@@ -167,6 +172,16 @@ final class Report {
             .append(cell(stat("http", Variant.OURS_SDK_ENCODER, Run::exportMicrosPerSpan), 1, "%.2f"))
             .append(" | | throughput kept: ").append(pct(sdkEncoder.median / plain.median))
             .append(" | (for information: the encoder's A/B) |\n");
+      }
+      Stat noExport = stat("http", Variant.OURS_NO_EXPORT, r -> r.requestsPerSecond);
+      if (noExport != Stat.NONE) {
+        md.append("| the same server under otel-auto-instrument with no exporter (`OTEL_TRACES_EXPORTER=none`, "
+                + "`--no-export-ab`): the request path alone: requests/s; process CPU per request, µs; peak RSS, MiB | | ")
+            .append(cell(noExport, 1, "%.0f")).append("; ")
+            .append(cell(stat("http", Variant.OURS_NO_EXPORT, Run::processMicrosPerRequest), 1, "%.1f")).append("; ")
+            .append(cell(stat("http", Variant.OURS_NO_EXPORT, r -> r.peakRssKib), 1024, "%.0f"))
+            .append(" | | throughput kept: ").append(pct(noExport.median / plain.median))
+            .append(" | (for information: the request path's share) |\n");
       }
     }
     if (has("ci")) {

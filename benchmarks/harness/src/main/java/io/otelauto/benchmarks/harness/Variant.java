@@ -14,7 +14,12 @@ enum Variant {
   OTEL("otel", "OpenTelemetry agent"),
   EMPTY("empty", "empty -javaagent"),
   /** Ours with the SDK's OTLP marshaller in place of the agent's encoder (HTTP scenario, {@code --encoder-ab}). */
-  OURS_SDK_ENCODER("ours-sdk-encoder", "otel-auto-instrument, SDK's OTLP encoder");
+  OURS_SDK_ENCODER("ours-sdk-encoder", "otel-auto-instrument, SDK's OTLP encoder"),
+  /**
+   * Ours with {@code OTEL_TRACES_EXPORTER=none}: spans are made and ended, none is exported (HTTP scenario,
+   * {@code --no-export-ab}): what the request path costs, apart from the export.
+   */
+  OURS_NO_EXPORT("ours-no-export", "otel-auto-instrument, no exporter");
 
   /** The variants every scenario compares. */
   static final List<Variant> COMPARED = List.of(PLAIN, OURS, OTEL);
@@ -32,7 +37,7 @@ enum Variant {
     List<String> command = new ArrayList<>();
     switch (this) {
       case PLAIN -> command.add(java.toString());
-      case OURS, OURS_SDK_ENCODER -> {
+      case OURS, OURS_SDK_ENCODER, OURS_NO_EXPORT -> {
         command.add(launcher.toString());
         command.add(java.toString());
       }
@@ -55,7 +60,7 @@ enum Variant {
     boolean otel = output.contains("opentelemetry-javaagent");
     return switch (this) {
       case PLAIN, EMPTY -> ours || otel ? "an agent was loaded in the " + id + " run" : null;
-      case OURS, OURS_SDK_ENCODER ->
+      case OURS, OURS_SDK_ENCODER, OURS_NO_EXPORT ->
           !ours ? "the otel-auto-instrument agent was not loaded" : otel ? "the OTel agent was loaded" : null;
       case OTEL -> !otel ? "the OpenTelemetry agent was not loaded" : ours ? "our agent was loaded" : null;
     };
