@@ -18,9 +18,11 @@ final class ExchangeAttributes {
 
   private ExchangeAttributes() {}
 
-  /** {@code METHOD route}, where the route is the context's path; {@code HTTP route} for unknown methods. */
-  static String spanName(HttpExchange exchange) {
-    String method = method(exchange);
+  /**
+   * {@code METHOD route}, where the route is the context's path; {@code HTTP route} for unknown methods.
+   * {@code method} is {@link #method}'s.
+   */
+  static String spanName(HttpExchange exchange, String method) {
     return (HttpConventions.OTHER_METHOD.equals(method) ? "HTTP" : method) + " " + exchange.getHttpContext().getPath();
   }
 
@@ -28,8 +30,7 @@ final class ExchangeAttributes {
    * Sets the attributes known at the start straight on the span builder (no intermediate Attributes: that
    * would be built, sorted and copied again on every request).
    */
-  static void onStart(HttpExchange exchange, SpanBuilder attributes) {
-    String method = method(exchange);
+  static void onStart(HttpExchange exchange, String method, RequestHeaders headers, SpanBuilder attributes) {
     attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, method);
     if (HttpConventions.OTHER_METHOD.equals(method)) {
       attributes.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, exchange.getRequestMethod());
@@ -41,7 +42,7 @@ final class ExchangeAttributes {
       attributes.setAttribute(UrlAttributes.URL_QUERY, HttpConventions.redactQuery(uri.getRawQuery()));
     }
     attributes.setAttribute(UrlAttributes.URL_SCHEME, exchange instanceof HttpsExchange ? "https" : "http");
-    putServerAddress(attributes, exchange);
+    putServerAddress(attributes, exchange, headers.host);
     InetSocketAddress client = exchange.getRemoteAddress();
     if (client != null && client.getAddress() != null) {
       attributes.setAttribute(ClientAttributes.CLIENT_ADDRESS, client.getAddress().getHostAddress());
@@ -50,9 +51,8 @@ final class ExchangeAttributes {
     if (protocol != null && protocol.startsWith("HTTP/")) {
       attributes.setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, protocol.substring("HTTP/".length()));
     }
-    String userAgent = exchange.getRequestHeaders().getFirst("User-Agent");
-    if (userAgent != null) {
-      attributes.setAttribute(UserAgentAttributes.USER_AGENT_ORIGINAL, userAgent);
+    if (headers.userAgent != null) {
+      attributes.setAttribute(UserAgentAttributes.USER_AGENT_ORIGINAL, headers.userAgent);
     }
   }
 
@@ -62,8 +62,7 @@ final class ExchangeAttributes {
   }
 
   /** server.address/port from the Host header, as the client addressed us; else the local socket. */
-  private static void putServerAddress(SpanBuilder attributes, HttpExchange exchange) {
-    String host = exchange.getRequestHeaders().getFirst("Host");
+  private static void putServerAddress(SpanBuilder attributes, HttpExchange exchange, String host) {
     if (host != null && !host.isBlank()) {
       int portSeparator = host.lastIndexOf(':');
       boolean hasPort = portSeparator > host.lastIndexOf(']');

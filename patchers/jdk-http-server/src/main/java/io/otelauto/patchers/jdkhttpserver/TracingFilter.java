@@ -38,11 +38,13 @@ final class TracingFilter extends Filter {
     Span span = null;
     Scope scope = null;
     try {
-      Context parent = propagator.extract(Context.root(), exchange, ExchangeHeadersGetter.INSTANCE);
-      SpanBuilder builder = tracer.spanBuilder(ExchangeAttributes.spanName(exchange))
+      RequestHeaders headers = RequestHeaders.of(exchange);
+      Context parent = propagator.extract(Context.root(), headers, RequestHeadersGetter.INSTANCE);
+      String method = ExchangeAttributes.method(exchange);
+      SpanBuilder builder = tracer.spanBuilder(ExchangeAttributes.spanName(exchange, method))
           .setSpanKind(SpanKind.SERVER)
           .setParent(parent);
-      ExchangeAttributes.onStart(exchange, builder);
+      ExchangeAttributes.onStart(exchange, method, headers, builder);
       span = builder.startSpan();
       scope = parent.with(span).makeCurrent();
     } catch (RuntimeException | LinkageError e) {

@@ -124,6 +124,36 @@ class JdkHttpServerPatcherTest {
   }
 
   @Test
+  void propagationHeadersAreFoundWhateverTheCaseOfTheirNames() throws Exception {
+    server = start(HttpServer.create(), "/", exchange -> respond(exchange, 200, "ok"));
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    String parentId = "b7ad6b7169203331";
+
+    send("/", "TraceParent", "00-" + traceId + "-" + parentId + "-01", "TRACESTATE", "congo=t61rcWkgMzE");
+
+    SpanData span = only(KIT.awaitSpans(1, TIMEOUT), SpanKind.SERVER);
+    assertThat(span.getParentSpanId()).isEqualTo(parentId);
+    assertThat(span.getSpanContext().getTraceState().get("congo")).isEqualTo("t61rcWkgMzE");
+  }
+
+  @Test
+  void theOnePassHeadersAnswerAsTheExchangesOwnHeadersDo() throws Exception {
+    server = start(HttpServer.create(), "/", exchange -> {
+      RequestHeaders headers = RequestHeaders.of(exchange);
+      RequestHeadersGetter getter = RequestHeadersGetter.INSTANCE;
+      respond(exchange, 200, String.join("|", getter.get(headers, "traceparent"), getter.get(headers, "baggage"),
+          getter.get(headers, "x-b3-traceid"), String.valueOf(getter.get(headers, "tracestate")), headers.host,
+          headers.userAgent, String.valueOf(getter.keys(headers).iterator().hasNext())));
+    });
+
+    HttpResponse<String> response = send("/", "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "Baggage", "k=v", "X-B3-TraceId", "80f198ee56343ba864fe8b2a57d3eff7", "User-Agent", "probe/1");
+
+    assertThat(response.body()).isEqualTo("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01|k=v|"
+        + "80f198ee56343ba864fe8b2a57d3eff7|null|127.0.0.1:" + port() + "|probe/1|true");
+  }
+
+  @Test
   void malformedTraceparentStartsANewTraceAndTheRequestSucceeds() throws Exception {
     server = start(HttpServer.create(), "/", exchange -> respond(exchange, 200, "ok"));
 
