@@ -249,6 +249,14 @@ public final class Bench {
     if (options.containsKey("no-export-ab")) {
       variants.add(Variant.OURS_NO_EXPORT);
     }
+    // --ab-env NAME=VALUE: ours once more with that setting, in the same rounds.
+    String[] abEnv = options.containsKey("ab-env") ? options.get("ab-env").split("=", 2) : null;
+    if (abEnv != null) {
+      if (abEnv.length != 2 || abEnv[0].isEmpty()) {
+        throw new IllegalArgumentException("--ab-env takes NAME=VALUE, not " + options.get("ab-env"));
+      }
+      variants.add(Variant.OURS_WITH_ENV);
+    }
     for (int round = 0; round < rounds && inBudget("http", round); round++) {
       for (Variant variant : Variant.order(round, variants)) {
         Run run = new Run("http", variant, round + 1);
@@ -262,6 +270,8 @@ public final class Bench {
           env.put("OTEL_AUTO_INSTRUMENT_OTLP_ENCODER", "sdk");
         } else if (variant == Variant.OURS_NO_EXPORT) {
           env.put("OTEL_TRACES_EXPORTER", "none");
+        } else if (variant == Variant.OURS_WITH_ENV) {
+          env.put(abEnv[0], abEnv[1]);
         }
         Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env,
             logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
@@ -293,7 +303,7 @@ public final class Bench {
         run.jitMillisMeasured = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
         run.processMillisMeasured = processBefore < 0 || processAfter < 0 ? -1 : processAfter - processBefore;
         run.receiverMillisMeasured = receiverBefore < 0 || receiverAfter < 0 ? -1 : receiverAfter - receiverBefore;
-        if (variant == Variant.OURS || variant == Variant.OURS_SDK_ENCODER) {
+        if (variant == Variant.OURS || variant == Variant.OURS_SDK_ENCODER || variant == Variant.OURS_WITH_ENV) {
           run.exportMillisMeasured = exportBefore < 0 || exportAfter < 0 ? -1 : exportAfter - exportBefore;
         }
         run.requestsPerSecond = result.requestsPerSecond();

@@ -183,6 +183,19 @@ final class Report {
             .append(" | | throughput kept: ").append(pct(noExport.median / plain.median))
             .append(" | (for information: the request path's share) |\n");
       }
+      Stat withEnv = stat("http", Variant.OURS_WITH_ENV, r -> r.requestsPerSecond);
+      if (withEnv != Stat.NONE) {
+        md.append("| the same server under otel-auto-instrument with `").append(bench.options.get("ab-env"))
+            .append("` (`--ab-env`): requests/s; process CPU per request, µs; export threads' CPU per span, µs; "
+                + "SERVER spans delivered; peak RSS, MiB | | ")
+            .append(cell(withEnv, 1, "%.0f")).append("; ")
+            .append(cell(stat("http", Variant.OURS_WITH_ENV, Run::processMicrosPerRequest), 1, "%.1f")).append("; ")
+            .append(cell(stat("http", Variant.OURS_WITH_ENV, Run::exportMicrosPerSpan), 1, "%.2f")).append("; ")
+            .append(cellPct(stat("http", Variant.OURS_WITH_ENV, Run::delivered))).append("; ")
+            .append(cell(stat("http", Variant.OURS_WITH_ENV, r -> r.peakRssKib), 1024, "%.0f"))
+            .append(" | | throughput kept: ").append(pct(withEnv.median / plain.median))
+            .append(" | (for information: the setting's A/B) |\n");
+      }
     }
     if (has("ci")) {
       overheadRow(md, "CI build (`mvn -B -o -q test`, one test serving and calling /ping): wall time, s", "ci",

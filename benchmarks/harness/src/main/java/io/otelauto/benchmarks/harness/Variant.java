@@ -19,7 +19,9 @@ enum Variant {
    * Ours with {@code OTEL_TRACES_EXPORTER=none}: spans are made and ended, none is exported (HTTP scenario,
    * {@code --no-export-ab}): what the request path costs, apart from the export.
    */
-  OURS_NO_EXPORT("ours-no-export", "otel-auto-instrument, no exporter");
+  OURS_NO_EXPORT("ours-no-export", "otel-auto-instrument, no exporter"),
+  /** Ours with one more setting, {@code --ab-env NAME=VALUE} (HTTP scenario): a setting's A/B in the same rounds. */
+  OURS_WITH_ENV("ours-with-env", "otel-auto-instrument, with --ab-env");
 
   /** The variants every scenario compares. */
   static final List<Variant> COMPARED = List.of(PLAIN, OURS, OTEL);
@@ -37,7 +39,7 @@ enum Variant {
     List<String> command = new ArrayList<>();
     switch (this) {
       case PLAIN -> command.add(java.toString());
-      case OURS, OURS_SDK_ENCODER, OURS_NO_EXPORT -> {
+      case OURS, OURS_SDK_ENCODER, OURS_NO_EXPORT, OURS_WITH_ENV -> {
         command.add(launcher.toString());
         command.add(java.toString());
       }
@@ -60,7 +62,7 @@ enum Variant {
     boolean otel = output.contains("opentelemetry-javaagent");
     return switch (this) {
       case PLAIN, EMPTY -> ours || otel ? "an agent was loaded in the " + id + " run" : null;
-      case OURS, OURS_SDK_ENCODER, OURS_NO_EXPORT ->
+      case OURS, OURS_SDK_ENCODER, OURS_NO_EXPORT, OURS_WITH_ENV ->
           !ours ? "the otel-auto-instrument agent was not loaded" : otel ? "the OTel agent was loaded" : null;
       case OTEL -> !otel ? "the OpenTelemetry agent was not loaded" : ours ? "our agent was loaded" : null;
     };
