@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The end-to-end harness (scripts/bench runs it): three scenarios, each run as plain / otel-auto-instrument /
+ * The end-to-end harness (scripts/bench runs it): five scenarios, each run as plain / otel-auto-instrument /
  * OpenTelemetry agent, interleaved round by round, on loopback only, every wait and every load bounded.
  *
  * <ol>
@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  *       the first 200 of {@code GET /health}, peak RSS (stopped with SIGTERM right after).
  *   <li>{@code http}: the JDK HTTP server answering a small GET at saturation (wrk, keep-alive), spans exported
  *       over OTLP/HTTP to a counting receiver in this JVM: requests/s, spans delivered / requests served.
+ *   <li>{@code servlet}: the same load on the Spring Boot example (embedded Tomcat, Spring MVC).
  *   <li>{@code ci}: a CI build, {@code mvn -B -o -q test} on a small project: wall and CPU time of the build.
  * </ol>
  *
@@ -41,13 +42,15 @@ public final class Bench {
   final Path otelAgent;
   final Path emptyAgent;
   final Path zipkin;
+  final Path springBoot;
   final Path out;
   final Path logs;
   long deadlineNanos;
   final boolean gnuTime;
   final List<Run> runs = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
-  final Map<Variant, Map<String, Long>> scopes = new LinkedHashMap<>();
+  /** Spans received by instrumentation scope, per saturation scenario and variant ("http, ours"). */
+  final Map<String, Map<String, Long>> scopes = new LinkedHashMap<>();
   String loadTool = "";
   double backgroundLoad = Double.NaN;
 
@@ -59,6 +62,7 @@ public final class Bench {
     launcher = root.resolve("scripts/otel-auto-instrument");
     otelAgent = Path.of(required(options, "otel-agent")).toAbsolutePath();
     zipkin = options.containsKey("zipkin") ? Path.of(options.get("zipkin")).toAbsolutePath() : null;
+    springBoot = options.containsKey("spring-boot-jar") ? Path.of(options.get("spring-boot-jar")).toAbsolutePath() : null;
     out = Path.of(options.getOrDefault("out", root.resolve("benchmarks/target").toString())).toAbsolutePath();
     logs = out.resolve("logs");
     try {
@@ -127,7 +131,14 @@ public final class Bench {
         }
       }
       if (!skip.contains("http")) {
-        http(receiver);
+        saturation(receiver, jdkHttpServer());
+      }
+      if (!skip.contains("servlet")) {
+        if (springBoot == null || !Files.isRegularFile(springBoot)) {
+          note("servlet: skipped, no --spring-boot-jar");
+        } else {
+          saturation(receiver, springBootService());
+        }
       }
       if (!skip.contains("ci")) {
         ci(receiver);
@@ -222,24 +233,60 @@ public final class Bench {
     }
   }
 
-  // ---------------------------------------------------------------- scenario 3: the JDK HTTP server at saturation
+  // ---------------------------------------------------------------- scenarios 3 and 4: a server at saturation
 
-  private void http(OtlpReceiver receiver) throws Exception {
-    int rounds = intOption("rounds-http", 3);
+  /**
+   * A server loaded at saturation: the JDK HTTP server ({@code http}) or a servlet container ({@code servlet}).
+   *
+   * @param scenario the id in results.csv and the tables
+   * @param args the java arguments that start it listening on 127.0.0.1 at the given port
+   * @param path what the load asks for
+   * @param warmupSeconds how long the load runs before it is measured: long enough for the JIT to have
+   *     compiled what the load runs, for every variant (the JIT row of the table says whether it was)
+   * @param reportsHandled whether it prints {@code handled=N} on exit; if not, requests served are what the
+   *     load tool counted as answered (warm-up and measured), which can miss the few answered while it stopped
+   */
+  record SaturationTarget(String scenario, java.util.function.IntFunction<List<String>> args, String path,
+      int warmupSeconds, boolean reportsHandled) {}
+
+  /** The JDK HTTP server answering {@code GET /hello} (HelloServer): the agent's cheapest server path. */
+  private SaturationTarget jdkHttpServer() {
+    int threads = intOption("server-threads", 4);
     int warmup = intOption("warmup-seconds", 20);
+    int lifetime = warmup + intOption("load-seconds", 20) + 180;
+    return new SaturationTarget("http", port -> List.of("-Dsun.net.httpserver.nodelay=true", "-cp", harnessJar(),
+        HelloServer.class.getName(), Integer.toString(port), Integer.toString(threads), Integer.toString(lifetime)),
+        "/hello", warmup, true);
+  }
+
+  /**
+   * The Spring Boot example (examples/spring-boot-service: Spring Boot's executable jar, embedded Tomcat,
+   * Spring MVC, default settings) answering {@code GET /rates/EUR}, a controller method that returns a
+   * number: the servlet path, the route {@code /rates/{currency}} in the span name. Its warm-up is longer: on
+   * two saturated cores C2 takes 30 to 40 s to catch up with Spring's and Tomcat's code (more with an agent),
+   * and until it has, the program runs code compiled by C1 and the JIT's own CPU.
+   */
+  private SaturationTarget springBootService() {
+    return new SaturationTarget("servlet", port -> List.of("-jar", springBoot.toString(), "--server.port=" + port,
+        "--server.address=127.0.0.1"), "/rates/EUR", intOption("servlet-warmup-seconds", 60), false);
+  }
+
+  private void saturation(OtlpReceiver receiver, SaturationTarget target) throws Exception {
+    String scenario = target.scenario();
+    int rounds = intOption("rounds-" + scenario, 3);
+    int warmup = target.warmupSeconds();
     int seconds = intOption("load-seconds", 20);
     int connections = intOption("connections", 16);
-    int threads = intOption("server-threads", 4);
     String wrk = options.getOrDefault("wrk", "none");
     boolean useWrk = !wrk.equals("none") && Files.isExecutable(Path.of(wrk));
     loadTool = useWrk
-        ? "wrk -t2 -c" + connections + " -d" + seconds + "s (keep-alive), after a " + warmup + " s warm-up"
-        : "the harness's Java load generator, " + connections + " keep-alive connections, " + seconds
-            + " s, after a " + warmup + " s warm-up";
+        ? "wrk -t2 -c" + connections + " -d" + seconds + "s (keep-alive)"
+        : "the harness's Java load generator, " + connections + " keep-alive connections, " + seconds + " s";
     if (!useWrk) {
       note("wrk not found: the load came from the Java load generator (slower than wrk; install wrk: apt-get install wrk)");
     }
-    log("JDK HTTP server at saturation: " + rounds + " rounds; " + loadTool);
+    log(scenario + ": " + target.path() + " at saturation: " + rounds + " rounds; " + loadTool + ", after a " + warmup
+        + " s warm-up");
     // --encoder-ab: ours a second time, with the SDK's OTLP marshaller, in the same rounds (issue 16's A/B).
     List<Variant> variants = new ArrayList<>(Variant.COMPARED);
     if (options.containsKey("encoder-ab")) {
@@ -257,15 +304,13 @@ public final class Bench {
       }
       variants.add(Variant.OURS_WITH_ENV);
     }
-    for (int round = 0; round < rounds && inBudget("http", round); round++) {
+    for (int round = 0; round < rounds && inBudget(scenario, round); round++) {
       for (Variant variant : Variant.order(round, variants)) {
-        Run run = new Run("http", variant, round + 1);
+        Run run = new Run(scenario, variant, round + 1);
         int port = Proc.freeLoopbackPort();
         receiver.reset();
-        List<String> args = List.of("-Dsun.net.httpserver.nodelay=true", "-cp", harnessJar(),
-            HelloServer.class.getName(), Integer.toString(port), Integer.toString(threads),
-            Integer.toString(warmup + seconds + 180));
-        Map<String, String> env = env(receiver, "bench-http-server");
+        List<String> args = target.args().apply(port);
+        Map<String, String> env = env(receiver, "bench-" + scenario + "-server");
         if (variant == Variant.OURS_SDK_ENCODER) {
           env.put("OTEL_AUTO_INSTRUMENT_OTLP_ENCODER", "sdk");
         } else if (variant == Variant.OURS_NO_EXPORT) {
@@ -274,7 +319,7 @@ public final class Bench {
           env.put(abEnv[0], abEnv[1]);
         }
         Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env,
-            logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
+            logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
         long deadline = proc.startNanos + 60_000_000_000L;
         while (System.nanoTime() < deadline && proc.process.isAlive() && !Proc.accepts(port)) {
           Thread.sleep(20);
@@ -286,23 +331,27 @@ public final class Bench {
           record(run, "");
           continue;
         }
-        String url = "http://127.0.0.1:" + port + "/hello";
+        String url = "http://127.0.0.1:" + port + target.path();
+        long warmupRequests = 0;
         if (warmup > 0) {
-          load(useWrk, wrk, url, port, connections, warmup, logs.resolve("http-" + variant.id + "-r" + (round + 1) + "-warmup.wrk"));
+          warmupRequests = load(useWrk, wrk, url, port, target.path(), connections, warmup, logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + "-warmup.wrk")).requests();
         }
         long jitBefore = Proc.compilerCpuMillis(proc.program());
         long processBefore = Proc.processCpuMillis(proc.program());
         long exportBefore = Proc.exportCpuMillis(proc.program());
         long receiverBefore = Proc.receiverCpuMillis();
+        long gcBefore = Proc.gcCpuMillis(proc.program());
         LoadGenerator.Result result =
-            load(useWrk, wrk, url, port, connections, seconds, logs.resolve("http-" + variant.id + "-r" + (round + 1) + ".wrk"));
+            load(useWrk, wrk, url, port, target.path(), connections, seconds, logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + ".wrk"));
         long jitAfter = Proc.compilerCpuMillis(proc.program());
         long processAfter = Proc.processCpuMillis(proc.program());
         long exportAfter = Proc.exportCpuMillis(proc.program());
         long receiverAfter = Proc.receiverCpuMillis();
+        long gcAfter = Proc.gcCpuMillis(proc.program());
         run.jitMillisMeasured = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
         run.processMillisMeasured = processBefore < 0 || processAfter < 0 ? -1 : processAfter - processBefore;
         run.receiverMillisMeasured = receiverBefore < 0 || receiverAfter < 0 ? -1 : receiverAfter - receiverBefore;
+        run.gcMillisMeasured = gcBefore < 0 || gcAfter < 0 ? -1 : gcAfter - gcBefore;
         if (variant == Variant.OURS || variant == Variant.OURS_SDK_ENCODER || variant == Variant.OURS_WITH_ENV) {
           run.exportMillisMeasured = exportBefore < 0 || exportAfter < 0 ? -1 : exportAfter - exportBefore;
         }
@@ -319,7 +368,11 @@ public final class Bench {
         run.spans = receiver.serverSpans();
         String output = proc.output();
         Matcher handled = Pattern.compile("handled=(\\d+)").matcher(output);
-        run.handled = handled.find() ? Long.parseLong(handled.group(1)) : -1;
+        if (target.reportsHandled()) {
+          run.handled = handled.find() ? Long.parseLong(handled.group(1)) : -1;
+        } else {
+          run.handled = result.requests() > 0 ? warmupRequests + result.requests() : -1;
+        }
         Matcher notExported = Pattern.compile("spans not exported in all: (\\d+)").matcher(output);
         run.reportedNotExported = notExported.find() ? Long.parseLong(notExported.group(1)) : -1;
         if (run.handled <= 0) {
@@ -335,7 +388,7 @@ public final class Bench {
           run.fail("no span was delivered");
         }
         check(run, variant.checkOutput(output));
-        scopes.merge(variant, receiver.spansByScope(), (a, b) -> {
+        scopes.merge(scenario + ", " + variant.label, receiver.spansByScope(), (a, b) -> {
           Map<String, Long> sum = new LinkedHashMap<>(a);
           b.forEach((k, v) -> sum.merge(k, v, Long::sum));
           return sum;
@@ -349,10 +402,10 @@ public final class Bench {
     }
   }
 
-  private LoadGenerator.Result load(boolean useWrk, String wrk, String url, int port, int connections, int seconds,
-      Path log) throws Exception {
+  private LoadGenerator.Result load(boolean useWrk, String wrk, String url, int port, String path, int connections,
+      int seconds, Path log) throws Exception {
     if (!useWrk) {
-      return LoadGenerator.run(port, "/hello", connections, seconds, 50_000_000L);
+      return LoadGenerator.run(port, path, connections, seconds, 50_000_000L);
     }
     List<String> command = List.of(wrk, "-t2", "-c" + connections, "-d" + seconds + "s", "--timeout", "2s", url);
     Map<String, String> env = new HashMap<>(System.getenv());
@@ -392,7 +445,7 @@ public final class Bench {
    * The same environment for all three variants (the plain JVM ignores it): traces over OTLP/HTTP to the
    * receiver, no metrics, no logs; nothing inherited that loads an agent.
    */
-  // ---------------------------------------------------------------- scenario 4: a CI build under each agent
+  // ---------------------------------------------------------------- scenario 5: a CI build under each agent
 
   /**
    * {@code mvn -B -o -q test} on a small Maven project whose one test serves and calls /ping (the project of

@@ -149,13 +149,20 @@ final class Proc {
     }
   }
 
-  /** VmHWM (peak RSS so far) of a live process in KiB, or -1. */
   /**
    * CPU time (ms) the JVM's JIT compiler threads have used so far, from /proc (-1 where there is none): how
    * much compiling still goes on while a load is measured, i.e. whether the warm-up was long enough.
    */
   static long compilerCpuMillis(ProcessHandle handle) {
     return threadsCpuMillis(handle, name -> name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler"));
+  }
+
+  /**
+   * CPU ms so far of the garbage collector's threads (G1's: "GC Thread#N" for the pauses, "G1 Conc#N", "G1
+   * Refine#N", "G1 Service" and the others beside the program): what more allocation costs a process.
+   */
+  static long gcCpuMillis(ProcessHandle handle) {
+    return threadsCpuMillis(handle, name -> name.startsWith("GC Thread") || name.startsWith("G1 "));
   }
 
   /** The threads that export our spans: the SDK's batch processor and the agent's OTLP sender. */
@@ -205,6 +212,7 @@ final class Proc {
     return found ? ticks * 10 : -1; // USER_HZ is 100 on Linux
   }
 
+  /** VmHWM (peak RSS so far) of a live process in KiB, or -1. */
   static long vmHwmKib(ProcessHandle handle) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/" + handle.pid() + "/status"))) {

@@ -31,6 +31,8 @@ final class Run {
    * it shares the machine with the server and the load; -1 if unknown.
    */
   long receiverMillisMeasured = -1;
+  /** CPU ms of the garbage collector's threads during the measured load (saturation scenarios); -1 if unknown. */
+  long gcMillisMeasured = -1;
   /** Spans the agent itself reported as not exported (its "spans not exported in all" line); -1 if none. */
   long reportedNotExported = -1;
   long spans = -1;
@@ -54,6 +56,11 @@ final class Run {
   /** CPU µs of the harness's OTLP receiver per request (one SERVER span each) during the measured load. */
   double receiverMicrosPerSpan() {
     return receiverMillisMeasured >= 0 && measuredRequests > 0 ? receiverMillisMeasured * 1000.0 / measuredRequests : Double.NaN;
+  }
+
+  /** CPU µs of the garbage collector's threads per request served during the measured load. */
+  double gcMicrosPerRequest() {
+    return gcMillisMeasured >= 0 && measuredRequests > 0 ? gcMillisMeasured * 1000.0 / measuredRequests : Double.NaN;
   }
 
   void fail(String why) {
@@ -84,7 +91,7 @@ final class Run {
   static String csvHeader() {
     return "scenario,variant,round,ok,wall_ms,peak_rss_kib,cpu_s,foreign_cpu_s,healthy_rss_kib,requests_per_s,measured_requests,"
         + "load_errors,requests_served,spans_delivered,delivered_fraction,jit_cpu_ms_measured,agent_reported_not_exported,"
-        + "process_cpu_ms_measured,export_threads_cpu_ms_measured,receiver_cpu_ms_measured,note";
+        + "process_cpu_ms_measured,export_threads_cpu_ms_measured,receiver_cpu_ms_measured,gc_cpu_ms_measured,note";
   }
 
   String csv() {
@@ -92,7 +99,7 @@ final class Run {
         num(wallMs), Long.toString(peakRssKib), num(cpuSeconds), num(foreignCpuSeconds), Long.toString(healthyRssKib), num(requestsPerSecond),
         Long.toString(measuredRequests), Long.toString(loadErrors), Long.toString(handled), Long.toString(spans),
         num(delivered()), Long.toString(jitMillisMeasured), Long.toString(reportedNotExported),
-        Long.toString(processMillisMeasured), Long.toString(exportMillisMeasured), Long.toString(receiverMillisMeasured), '"' + note.replace('"', '\'') + '"');
+        Long.toString(processMillisMeasured), Long.toString(exportMillisMeasured), Long.toString(receiverMillisMeasured), Long.toString(gcMillisMeasured), '"' + note.replace('"', '\'') + '"');
   }
 
   private static String num(double value) {
