@@ -334,15 +334,16 @@ public final class Bench {
         String url = "http://127.0.0.1:" + port + target.path();
         long warmupRequests = 0;
         if (warmup > 0) {
-          warmupRequests = load(useWrk, wrk, url, port, target.path(), connections, warmup, logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + "-warmup.wrk")).requests();
+          Path warmupLog = logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + "-warmup.wrk");
+          warmupRequests = load(useWrk, wrk, url, port, target.path(), connections, warmup, warmupLog).requests();
         }
         long jitBefore = Proc.compilerCpuMillis(proc.program());
         long processBefore = Proc.processCpuMillis(proc.program());
         long exportBefore = Proc.exportCpuMillis(proc.program());
         long receiverBefore = Proc.receiverCpuMillis();
         long gcBefore = Proc.gcCpuMillis(proc.program());
-        LoadGenerator.Result result =
-            load(useWrk, wrk, url, port, target.path(), connections, seconds, logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + ".wrk"));
+        Path loadLog = logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + ".wrk");
+        LoadGenerator.Result result = load(useWrk, wrk, url, port, target.path(), connections, seconds, loadLog);
         long jitAfter = Proc.compilerCpuMillis(proc.program());
         long processAfter = Proc.processCpuMillis(proc.program());
         long exportAfter = Proc.exportCpuMillis(proc.program());
