@@ -89,7 +89,7 @@ public final class Agent {
    */
   public static void attach(Instrumentation jvm, Path home, Map<String, String> overrides) {
     long started = System.nanoTime();
-    Setup setup = Setup.of(jvm, home, AgentConfig.fromSystem().with(overrides));
+    Setup setup = Setup.attached(jvm, home, AgentConfig.fromSystem().with(overrides));
     if (setup == null) {
       return;
     }
@@ -204,10 +204,14 @@ public final class Agent {
     volatile SpanAccounting accounting;
     /** Waiting for the waiting patchers' triggers, when started at once or attached (detach disarms it). */
     volatile PremainTrigger trigger;
+    private final ServerStartCollection serverStartCollection;
 
-    private Setup(Instrumentation jvm, Path home, AgentConfig config, AgentLog log, boolean debug) {
+    private Setup(Instrumentation jvm, Path home, AgentConfig config, AgentLog log, boolean debug,
+        boolean withTheJvm) {
       this.log = log;
       this.debug = debug;
+      this.serverStartCollection =
+          new ServerStartCollection(withTheJvm && config.getBoolean(ServerStartCollection.SETTING, true), log);
       this.instrumentation = new RecordingInstrumentation(jvm);
       this.openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
@@ -229,15 +233,21 @@ public final class Agent {
       }
     }
 
+    /** The setup of an agent that started with the JVM ({@code -javaagent}). */
     static Setup of(Instrumentation jvm, Path home) {
-      return of(jvm, home, AgentConfig.fromSystem());
+      return of(jvm, home, AgentConfig.fromSystem(), true);
     }
 
-    static Setup of(Instrumentation jvm, Path home, AgentConfig config) {
+    /** The setup of an agent attached to a running JVM. */
+    static Setup attached(Instrumentation jvm, Path home, AgentConfig config) {
+      return of(jvm, home, config, false);
+    }
+
+    private static Setup of(Instrumentation jvm, Path home, AgentConfig config, boolean withTheJvm) {
       boolean debug = config.getBoolean(AgentConfig.DEBUG, false);
       AgentLog log = new StderrAgentLog(debug);
       try {
-        return new Setup(jvm, home, config, log, debug);
+        return new Setup(jvm, home, config, log, debug, withTheJvm);
       } catch (Throwable t) {
         log.error("The agent failed to start; the program runs without it", t);
         return null;
@@ -245,7 +255,9 @@ public final class Agent {
     }
 
     void apply(List<Patcher> patchers) {
-      applied.addAll(applyAll(patchers, context, log));
+      List<Patcher> done = applyAll(patchers, context, log);
+      applied.addAll(done);
+      serverStartCollection.afterApplied(done);
     }
 
     /**

@@ -54,6 +54,11 @@ public final class ServletPatcher implements Patcher {
   }
 
   @Override
+  public boolean servesRequests() {
+    return true;
+  }
+
+  @Override
   public String description() {
     return "Servlet containers (javax and jakarta: Tomcat, Jetty, Undertow; Spring MVC routes): a SERVER span per request";
   }

@@ -1,0 +1,90 @@
+package io.otelauto.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.otelauto.launcher.DistributionIT.Result;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The one full collection the agent asks for as a server starts (ServerStartCollection), seen in the JVM's
+ * own GC log: real JVMs through the launcher.
+ */
+class ServerStartCollectionIT {
+  private static final String FULL_COLLECTION = "Pause Full (System.gc())";
+
+  static Iterable<Path> jdks() {
+    return DistributionIT.jdks();
+  }
+
+  private static Result run(Map<String, String> environment, String... program) throws Exception {
+    String[] command = new String[program.length + 6];
+    command[0] = "--debug";
+    command[1] = "java";
+    command[2] = "-Xlog:gc:stderr";
+    command[3] = "-cp";
+    command[4] = DistributionIT.TEST_CLASSES.toString();
+    command[5] = HeapThenServer.class.getName();
+    System.arraycopy(program, 0, command, 6, program.length);
+    return DistributionIT.run(DistributionIT.LAUNCHER, DistributionIT.jdk(), environment, command);
+  }
+
+  private static int fullCollections(String log) {
+    int count = 0;
+    for (int at = log.indexOf(FULL_COLLECTION); at >= 0; at = log.indexOf(FULL_COLLECTION, at + 1)) {
+      count++;
+    }
+    return count;
+  }
+
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void aServerStartingOnASmallHeapIsCollectedOnceAfterItsPatch(Path jdk) throws Exception {
+    Result result = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "--debug", "java",
+        "-Xlog:gc:stderr", "-cp", DistributionIT.TEST_CLASSES.toString(), HeapThenServer.class.getName(),
+        "server", "0");
+
+    assertThat(result.status()).as(result.err()).isZero();
+    assertThat(result.out()).isEqualTo("response: pong\n");
+    assertThat(fullCollections(result.err())).as(result.err()).isEqualTo(1);
+    Matcher patched = Pattern.compile("Patched jdk-http-server .*One full collection at the start of "
+        + "jdk-http-server: \\d+ MiB of heap in use, \\d+ ms", Pattern.DOTALL).matcher(result.err());
+    assertThat(patched.find()).as(result.err()).isTrue();
+    assertThat(result.err()).contains("span \"GET /ping\" kind=SERVER");
+  }
+
+  @Test
+  void theSettingTurnsItOff() throws Exception {
+    Result result = run(Map.of("OTEL_AUTO_INSTRUMENT_COLLECT_AT_SERVER_START", "false"), "server", "0");
+
+    assertThat(result.status()).as(result.err()).isZero();
+    assertThat(result.out()).isEqualTo("response: pong\n");
+    assertThat(fullCollections(result.err())).as(result.err()).isZero();
+    assertThat(result.err()).contains("Patched jdk-http-server").doesNotContain("full collection");
+  }
+
+  @Test
+  void aServerStartingWithMoreHeapInUseThanTheBoundIsNotCollected() throws Exception {
+    Result result = run(Map.of(), "server", "96");
+
+    assertThat(result.status()).as(result.err()).isZero();
+    assertThat(result.out()).isEqualTo("response: pong\n");
+    assertThat(fullCollections(result.err())).as(result.err()).isZero();
+    assertThat(result.err()).containsPattern("No collection at the start of jdk-http-server: \\d+ MiB of heap in use");
+  }
+
+  @Test
+  void aProgramThatServesNothingIsNotCollected() throws Exception {
+    Result result = run(Map.of(), "client");
+
+    assertThat(result.status()).as(result.err()).isZero();
+    assertThat(result.out()).isEqualTo("refused\n");
+    assertThat(result.err()).contains("Patched jdk-url-connection").doesNotContain("collection at the start");
+    assertThat(fullCollections(result.err())).as(result.err()).isZero();
+  }
+}
