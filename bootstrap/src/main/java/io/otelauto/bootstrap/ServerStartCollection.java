@@ -12,18 +12,24 @@ import java.util.List;
  * live for good. In the young generation G1 copies them at each collection until they are old (15
  * collections), which doubles the first pauses of a server under load; their share of time then crosses G1's
  * threshold and G1 grows the heap by about 100 MB, two or three times more than without the agent. One full
- * collection before the load makes those objects old at once; measured at saturation, the peak RSS over
- * the plain JVM fell from about +110 (JDK 17) and +235 MiB (JDK 25) to +30 to +50 MiB, for one pause of 20 to
- * 60 ms at the server's start (docs/performance.md).
+ * collection before the load makes those objects old at once; measured at saturation (5 rounds), the peak RSS
+ * over the plain JVM fell from +108 to +47 MiB on JDK 17 and from +247 to +80 MiB on JDK 25, for one pause of
+ * 20 to 60 ms at the server's start (docs/performance.md).
  *
  * <p>Only servers (long-running, where the peak RSS matters and one pause at start does not), only when the
  * agent came with the JVM (never when attached to a running program), only while the heap in use is at most
- * {@link #MAX_HEAP_IN_USE} (so the pause stays short), at most once. {@code -XX:+DisableExplicitGC} turns it
+ * {@link #MAX_HEAP_IN_USE} (while the agent's objects are a large share of what lives, and the pause is
+ * short), at most once. {@code -XX:+DisableExplicitGC} turns it
  * into nothing, and {@value #SETTING}{@code =false} turns it off.
  */
 final class ServerStartCollection {
   static final String SETTING = "otel.auto.instrument.collect.at.server.start";
-  static final long MAX_HEAP_IN_USE = 64L << 20;
+  /**
+   * Above this much heap in use, a framework has been allocating for a while (Spring Boot: 57 MiB at the
+   * servlet patch), the agent's objects are a small share of what lives, and a collection in the middle of
+   * its start made the peak higher, not lower (docs/performance.md); the pause also grows with the heap.
+   */
+  static final long MAX_HEAP_IN_USE = 32L << 20;
 
   private final boolean enabled;
   private final AgentLog log;
@@ -51,7 +57,7 @@ final class ServerStartCollection {
   private boolean servesRequests(Patcher patcher) {
     try {
       return patcher.servesRequests();
-    } catch (Throwable t) { // a patcher built against an older API, or a broken one: not a server, then
+    } catch (Throwable t) { // a patcher whose own answer fails: not a server, then
       return false;
     }
   }
