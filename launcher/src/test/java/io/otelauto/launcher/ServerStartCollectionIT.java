@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.otelauto.launcher.DistributionIT.Result;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,16 +24,12 @@ class ServerStartCollectionIT {
     return DistributionIT.jdks();
   }
 
-  private static Result run(Map<String, String> environment, String... program) throws Exception {
-    String[] command = new String[program.length + 6];
-    command[0] = "--debug";
-    command[1] = "java";
-    command[2] = "-Xlog:gc:stderr";
-    command[3] = "-cp";
-    command[4] = DistributionIT.TEST_CLASSES.toString();
-    command[5] = HeapThenServer.class.getName();
-    System.arraycopy(program, 0, command, 6, program.length);
-    return DistributionIT.run(DistributionIT.LAUNCHER, DistributionIT.jdk(), environment, command);
+  /** {@code HeapThenServer PROGRAM...} under the launcher with --debug, the JVM's GC log on stderr. */
+  private static Result run(Path jdk, Map<String, String> environment, String... program) throws Exception {
+    List<String> command = new ArrayList<>(List.of("--debug", "java", "-Xlog:gc:stderr", "-cp",
+        DistributionIT.TEST_CLASSES.toString(), HeapThenServer.class.getName()));
+    command.addAll(List.of(program));
+    return DistributionIT.run(DistributionIT.LAUNCHER, jdk, environment, command.toArray(new String[0]));
   }
 
   private static int fullCollections(String log) {
@@ -45,9 +43,7 @@ class ServerStartCollectionIT {
   @ParameterizedTest
   @MethodSource("jdks")
   void aServerStartingOnASmallHeapIsCollectedOnceAfterItsPatch(Path jdk) throws Exception {
-    Result result = DistributionIT.run(DistributionIT.LAUNCHER, jdk, Map.of(), "--debug", "java",
-        "-Xlog:gc:stderr", "-cp", DistributionIT.TEST_CLASSES.toString(), HeapThenServer.class.getName(),
-        "server", "0");
+    Result result = run(jdk, Map.of(), "server", "0");
 
     assertThat(result.status()).as(result.err()).isZero();
     assertThat(result.out()).isEqualTo("response: pong\n");
@@ -60,7 +56,8 @@ class ServerStartCollectionIT {
 
   @Test
   void theSettingTurnsItOff() throws Exception {
-    Result result = run(Map.of("OTEL_AUTO_INSTRUMENT_COLLECT_AT_SERVER_START", "false"), "server", "0");
+    Result result =
+        run(DistributionIT.jdk(), Map.of("OTEL_AUTO_INSTRUMENT_COLLECT_AT_SERVER_START", "false"), "server", "0");
 
     assertThat(result.status()).as(result.err()).isZero();
     assertThat(result.out()).isEqualTo("response: pong\n");
@@ -70,7 +67,7 @@ class ServerStartCollectionIT {
 
   @Test
   void aServerStartingWithMoreHeapInUseThanTheBoundIsNotCollected() throws Exception {
-    Result result = run(Map.of(), "server", "96");
+    Result result = run(DistributionIT.jdk(), Map.of(), "server", "96");
 
     assertThat(result.status()).as(result.err()).isZero();
     assertThat(result.out()).isEqualTo("response: pong\n");
@@ -80,7 +77,7 @@ class ServerStartCollectionIT {
 
   @Test
   void aProgramThatServesNothingIsNotCollected() throws Exception {
-    Result result = run(Map.of(), "client");
+    Result result = run(DistributionIT.jdk(), Map.of(), "client");
 
     assertThat(result.status()).as(result.err()).isZero();
     assertThat(result.out()).isEqualTo("refused\n");
