@@ -105,6 +105,11 @@ final class OtlpTraceEncoder {
     }
   }
 
+  private static final int KEY_CACHE_SIZE = 128;
+  private static final int KEY_PROBES = 4;
+  private final String[] keys = new String[KEY_CACHE_SIZE];
+  private final byte[][] keyFields = new byte[KEY_CACHE_SIZE][];
+
   private byte[] buffer;
   /** The message so far is {@code buffer[position..]}; the next byte goes before it. */
   private int position;
@@ -167,6 +172,22 @@ final class OtlpTraceEncoder {
     return this;
   }
 
+  /**
+   * One span as its {@code ScopeSpans.spans} entry (tag, length, message), replacing what was encoded before:
+   * what {@link #encode} copies as it is when it meets the {@link EncodedSpan} holding it.
+   */
+  byte[] spanEntry(SpanData span) {
+    position = buffer.length;
+    span(span);
+    endMessage(SCOPE_SPANS_SPANS, 0);
+    return toByteArray();
+  }
+
+  /** The capacity this encoder holds on to. */
+  int capacity() {
+    return buffer.length;
+  }
+
   int length() {
     return buffer.length - position;
   }
@@ -195,6 +216,10 @@ final class OtlpTraceEncoder {
   private void scopeSpans(InstrumentationScopeInfo scope, SpanData[] spans) {
     stringField(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
     for (int i = spans.length - 1; i >= 0; i--) {
+      if (spans[i] instanceof EncodedSpan) {
+        raw(((EncodedSpan) spans[i]).entry);
+        continue;
+      }
       int start = written();
       span(spans[i]);
       endMessage(SCOPE_SPANS_SPANS, start);
@@ -301,7 +326,38 @@ final class OtlpTraceEncoder {
     int start = written();
     attributeValue(key, value);
     endMessage(KEY_VALUE_VALUE, start);
-    stringField(KEY_VALUE_KEY, key.getKey());
+    keyField(key.getKey());
+  }
+
+  /**
+   * The key field of a KeyValue, from a small cache of whole fields: attribute keys are a few constant
+   * strings, and were three quarters of the characters this encoder turned into UTF-8 (a profile of a server
+   * span). Looked up by identity from the slot of the string's own cached hash, a few slots on at most; a
+   * key that finds no slot free is encoded each time (the cache keeps the first keys it meets, for good).
+   */
+  private void keyField(String key) {
+    if (key == null || key.isEmpty()) {
+      return;
+    }
+    int home = key.hashCode();
+    for (int probe = 0; probe < KEY_PROBES; probe++) {
+      int slot = (home + probe) & (KEY_CACHE_SIZE - 1);
+      String cached = keys[slot];
+      if (cached == key) {
+        raw(keyFields[slot]);
+        return;
+      }
+      if (cached == null) {
+        int start = written();
+        string(KEY_VALUE_KEY, key);
+        byte[] field = new byte[written() - start];
+        System.arraycopy(buffer, position, field, 0, field.length);
+        keyFields[slot] = field;
+        keys[slot] = key;
+        return;
+      }
+    }
+    string(KEY_VALUE_KEY, key);
   }
 
   /** AnyValue of an attribute; a oneof, so even an empty string or false is written. */
@@ -448,6 +504,12 @@ final class OtlpTraceEncoder {
     ensure(encoded.length);
     position -= encoded.length;
     System.arraycopy(encoded, 0, buffer, position, encoded.length);
+  }
+
+  private void raw(byte[] bytes) {
+    ensure(bytes.length);
+    position -= bytes.length;
+    System.arraycopy(bytes, 0, buffer, position, bytes.length);
   }
 
   /** A 16- or 8-byte id given in lower-case hex, as the API holds it. */

@@ -42,7 +42,7 @@ final class SpanAccounting {
   final AgentLog log;
   private final List<CountingExporter> exporters = new CopyOnWriteArrayList<>();
   private final List<CountingExporter> unbatched = new CopyOnWriteArrayList<>();
-  private final List<QueueGate> gates = new CopyOnWriteArrayList<>();
+  final List<QueueGate> gates = new CopyOnWriteArrayList<>();
   private final AtomicLong nextReport = new AtomicLong(Long.MIN_VALUE);
   private final AtomicInteger shutDown = new AtomicInteger();
   private final AtomicBoolean finallyReported = new AtomicBoolean();
@@ -113,7 +113,12 @@ final class SpanAccounting {
       return processor;
     }
     int capacity = config.getInt("otel.bsp.max.queue.size", 2048);
-    QueueGate gate = new QueueGate(processor, handedTo, capacity, this);
+    // Spans may be queued already encoded only where the agent's OTLP exporter is the one reader of the queue.
+    OtlpProtobufSpanExporter encoding = exporter instanceof CountingExporter
+        && ((CountingExporter) exporter).delegate instanceof OtlpProtobufSpanExporter
+        ? (OtlpProtobufSpanExporter) ((CountingExporter) exporter).delegate : null;
+    QueueGate gate = new QueueGate(processor, handedTo, capacity, this,
+        encoding != null && encoding.encodesAtEnd() ? encoding : null);
     gates.add(gate);
     return gate;
   }
@@ -251,12 +256,21 @@ final class SpanAccounting {
     private final SpanAccounting accounting;
     private final AtomicLong accepted = new AtomicLong();
     final LongAdder dropped = new LongAdder();
+    /** The batch processor's one exporter, when it takes spans {@linkplain OtlpProtobufSpanExporter#encodedAtEnd encoded as they end}. */
+    private final OtlpProtobufSpanExporter encodingAtEnd;
 
-    QueueGate(SpanProcessor batch, CountingExporter handedTo, int capacity, SpanAccounting accounting) {
+    QueueGate(SpanProcessor batch, CountingExporter handedTo, int capacity, SpanAccounting accounting,
+        OtlpProtobufSpanExporter encodingAtEnd) {
       this.batch = batch;
       this.handedTo = handedTo;
       this.capacity = capacity;
       this.accounting = accounting;
+      this.encodingAtEnd = encodingAtEnd;
+    }
+
+    /** Whether the spans it queues are {@linkplain OtlpProtobufSpanExporter#encodedAtEnd encoded as they end}. */
+    boolean encodesAtEnd() {
+      return encodingAtEnd != null;
     }
 
     @Override
@@ -286,7 +300,7 @@ final class SpanAccounting {
         accounting.changed(true);
         return;
       }
-      batch.onEnd(span);
+      batch.onEnd(encodingAtEnd == null ? span : encodingAtEnd.encodedAtEnd(span));
     }
 
     @Override

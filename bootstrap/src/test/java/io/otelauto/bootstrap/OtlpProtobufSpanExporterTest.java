@@ -4,7 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
+import io.opentelemetry.sdk.testing.trace.TestSpanData;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.IdGenerator;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.data.DelegatingSpanData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -63,14 +92,20 @@ class OtlpProtobufSpanExporterTest {
 
   /** The SDK as {@link Telemetry} builds it, OTLP to the receiver; the exporter in use is given to {@code inUse}. */
   private OpenTelemetrySdk sdk(AgentLog log, Map<String, String> settings, AtomicReference<String> inUse) {
+    return sdk(new SpanAccounting(log), settings, inUse, (builder, config) -> builder);
+  }
+
+  private OpenTelemetrySdk sdk(SpanAccounting accounting, Map<String, String> settings, AtomicReference<String> inUse,
+      BiFunction<SdkTracerProviderBuilder, ConfigProperties, SdkTracerProviderBuilder> tracerProvider) {
     Map<String, String> properties = new HashMap<>(settings);
     properties.put("otel.traces.exporter", "otlp");
     properties.put("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + receiver.getAddress().getPort());
     properties.put("otel.bsp.schedule.delay", "1");
     System.setProperty(SENDER_PROPERTY, UrlConnectionHttpSenderProvider.class.getName());
     try {
-      return Telemetry.sdkBuilder(new SpanAccounting(log))
+      return Telemetry.sdkBuilder(accounting)
           .addPropertiesSupplier(() -> properties)
+          .addTracerProviderCustomizer(tracerProvider)
           .addSpanExporterCustomizer((exporter, config) -> {
             inUse.set(exporter.toString());
             return exporter;
@@ -150,5 +185,196 @@ class OtlpProtobufSpanExporterTest {
 
     assertThat(inUse.get()).startsWith("Counting{OtlpHttpSpanExporter{");
     assertThat(spans(received)).extracting(Span::getName).containsExactly("by the sdk");
+  }
+
+  /** Ids from a counter and a clock that stands still: two runs make the very same spans. */
+  private static SdkTracerProviderBuilder deterministic(SdkTracerProviderBuilder builder, ConfigProperties config) {
+    AtomicLong next = new AtomicLong();
+    return builder.setClock(TestClock.create(Instant.parse("2026-12-07T00:00:00Z"))).setIdGenerator(new IdGenerator() {
+      @Override
+      public String generateSpanId() {
+        return String.format("%016x", next.incrementAndGet());
+      }
+
+      @Override
+      public String generateTraceId() {
+        return String.format("%032x", next.incrementAndGet());
+      }
+    });
+  }
+
+  /** A server span with everything a span can carry, its children, and a span of another scope. */
+  private static void makeSpans(OpenTelemetrySdk sdk) {
+    Tracer server = sdk.getTracer("io.otelauto.patchers.jdk-http-server", "0.1.0");
+    SpanContext caller = SpanContext.createFromRemoteParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+        TraceFlags.getSampled(), TraceState.builder().put("vendor", "x").build());
+    for (int i = 0; i < 20; i++) {
+      io.opentelemetry.api.trace.Span request = server.spanBuilder("GET /orders/{id}").setSpanKind(SpanKind.SERVER)
+          .setParent(Context.root().with(io.opentelemetry.api.trace.Span.wrap(caller)))
+          .addLink(caller, Attributes.of(AttributeKey.stringKey("link.kind"), "caller"))
+          .setAttribute("http.request.method", "GET").setAttribute("url.path", "/orders/" + i)
+          .setAttribute("server.port", 8080L).setAttribute("ok", i % 2 == 0).startSpan();
+      request.addEvent("exception", Attributes.of(AttributeKey.stringKey("exception.message"), "bäd " + i));
+      sdk.getTracer("io.otelauto.patchers.jdbc").spanBuilder("SELECT shop.orders").setSpanKind(SpanKind.CLIENT)
+          .setParent(Context.root().with(request)).setAttribute("db.system.name", "h2").startSpan().end();
+      request.setStatus(StatusCode.ERROR, "it broke");
+      request.end();
+    }
+  }
+
+  private List<Span> receivedInOrder() throws IOException {
+    List<Span> spans = spans(received);
+    spans.sort(Comparator.comparing(span -> span.getSpanId().toStringUtf8()));
+    return spans;
+  }
+
+  @Test
+  void spansEncodedAsTheyEndArriveAsTheSpansTheBatchProcessorsWorkerEncodes() throws Exception {
+    List<List<Span>> runs = new java.util.ArrayList<>();
+    for (boolean atEnd : new boolean[] {true, false}) {
+      received.clear();
+      SpanAccounting accounting = new SpanAccounting(new SpanAccountingTest.RecordingLog());
+      OpenTelemetrySdk sdk = sdk(accounting, Map.of("otel.service.name", "encoder-test",
+          OtlpProtobufSpanExporter.ENCODE_AT_END_PROPERTY, String.valueOf(atEnd)), new AtomicReference<>(),
+          OtlpProtobufSpanExporterTest::deterministic);
+      assertThat(accounting.gates).singleElement().satisfies(gate -> assertThat(gate.encodesAtEnd()).isEqualTo(atEnd));
+      makeSpans(sdk);
+      assertThat(sdk.shutdown().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+      runs.add(receivedInOrder());
+    }
+    assertThat(runs.get(0)).hasSize(40).isEqualTo(runs.get(1));
+    Span first = runs.get(0).stream().filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+    assertThat(first.getEventsList()).singleElement().satisfies(event -> assertThat(event.getName()).isEqualTo("exception"));
+    assertThat(first.getLinksList()).hasSize(1);
+    assertThat(first.getAttributesCount()).isEqualTo(4);
+    assertThat(first.getStatus().getMessage()).isEqualTo("it broke");
+  }
+
+  @Test
+  void spansAreEncodedAsTheyEndOnlyWhereTheAgentsExporterIsTheBatchProcessorsOnlyExporter() throws Exception {
+    SpanAccounting accounting = new SpanAccounting(new SpanAccountingTest.RecordingLog());
+    ConfigProperties config = DefaultConfigProperties.createFromMap(Map.of());
+    SpanExporter ours = accounting.count(agentExporter(new SpanAccountingTest.RecordingLog()));
+    InMemorySpanExporter beside = InMemorySpanExporter.create();
+    SpanAccounting.QueueGate alone = (SpanAccounting.QueueGate) accounting.gate(
+        BatchSpanProcessor.builder(ours).build(), config);
+    SpanAccounting.QueueGate withAnother = (SpanAccounting.QueueGate) accounting.gate(
+        BatchSpanProcessor.builder(SpanExporter.composite(ours, accounting.count(beside))).build(), config);
+    assertThat(alone.encodesAtEnd()).isTrue();
+    assertThat(withAnother.encodesAtEnd()).isFalse();
+
+    // The exporter beside it reads the spans as the SDK made them.
+    try (SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(withAnother)
+        .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "encoder-test"))).build()) {
+      provider.get("test").spanBuilder("two exporters").setAttribute("k", "v").startSpan().end();
+      assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+      assertThat(beside.getFinishedSpanItems()).singleElement() // before the shutdown empties it
+          .satisfies(span -> assertThat(span.getAttributes().get(AttributeKey.stringKey("k"))).isEqualTo("v"));
+    }
+    assertThat(spans(received)).extracting(Span::getName).containsExactly("two exporters");
+    alone.shutdown().join(30, TimeUnit.SECONDS);
+  }
+
+  /** The agent's exporter in place of an SDK OTLP/HTTP exporter to the receiver, as autoconfigure gets it. */
+  private SpanExporter agentExporter(AgentLog log) {
+    System.setProperty(SENDER_PROPERTY, UrlConnectionHttpSenderProvider.class.getName());
+    try {
+      SpanExporter exporter = OtlpProtobufSpanExporter.inPlaceOf(OtlpHttpSpanExporter.builder()
+          .setEndpoint("http://127.0.0.1:" + receiver.getAddress().getPort() + "/v1/traces").build(),
+          DefaultConfigProperties.createFromMap(Map.of()), log);
+      assertThat(exporter).isInstanceOf(OtlpProtobufSpanExporter.class);
+      return exporter;
+    } finally {
+      System.clearProperty(SENDER_PROPERTY);
+    }
+  }
+
+  @Test
+  void whenTheEncoderFailsSpansEncodedAlreadyStillGoAndTheRestGoThroughTheSdk() throws Exception {
+    SpanAccountingTest.RecordingLog log = new SpanAccountingTest.RecordingLog();
+    SpanExporter exporter = agentExporter(log);
+    Resource resource = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "encoder-test"));
+    SpanData good = span(resource, "encoded at end", "0000000000000001");
+    SpanData encoded = ((OtlpProtobufSpanExporter) exporter).encodedAtEnd(new EndedSpan(good)).toSpanData();
+    assertThat(encoded).isInstanceOf(EncodedSpan.class);
+    SpanData broken = new DelegatingSpanData(span(resource, "broken", "0000000000000002")) {
+      @Override
+      public Attributes getAttributes() {
+        throw new IllegalStateException("a span that cannot be read");
+      }
+    };
+
+    CompletableResultCode result = exporter.export(List.of(encoded, broken));
+    result.join(30, TimeUnit.SECONDS);
+    assertThat(result.isSuccess()).isFalse(); // the broken one: the SDK's exporter cannot read it either
+    assertThat(spans(received)).extracting(Span::getName).containsExactly("encoded at end");
+    assertThat(log.errors).containsExactly("the agent's OTLP encoder failed; spans go through the SDK's from now on");
+
+    // From now on: no encoding at end, and the SDK's exporter for what is not encoded.
+    assertThat(((OtlpProtobufSpanExporter) exporter).encodedAtEnd(new EndedSpan(good))).isNotInstanceOf(EncodedSpan.class);
+    received.clear();
+    assertThat(exporter.export(List.of(span(resource, "by the sdk", "0000000000000003"))).join(30, TimeUnit.SECONDS)
+        .isSuccess()).isTrue();
+    assertThat(spans(received)).extracting(Span::getName).containsExactly("by the sdk");
+    exporter.shutdown().join(30, TimeUnit.SECONDS);
+  }
+
+  private static SpanData span(Resource resource, String name, String spanId) {
+    return TestSpanData.builder()
+        .setSpanContext(SpanContext.create("0af7651916cd43dd8448eb211c80319c", spanId, TraceFlags.getSampled(),
+            TraceState.getDefault()))
+        .setResource(resource).setInstrumentationScopeInfo(InstrumentationScopeInfo.create("test"))
+        .setName(name).setKind(SpanKind.INTERNAL).setStartEpochNanos(1).setEndEpochNanos(2)
+        .setAttributes(Attributes.of(AttributeKey.stringKey("k"), "v")).setTotalAttributeCount(1)
+        .setStatus(StatusData.unset()).setHasEnded(true).build();
+  }
+
+  /** An ended span as the batch processor is handed one: here, only its data matters. */
+  private record EndedSpan(SpanData data) implements io.opentelemetry.sdk.trace.ReadableSpan {
+    @Override
+    public SpanContext getSpanContext() {
+      return data.getSpanContext();
+    }
+
+    @Override
+    public SpanContext getParentSpanContext() {
+      return data.getParentSpanContext();
+    }
+
+    @Override
+    public String getName() {
+      return data.getName();
+    }
+
+    @Override
+    public SpanData toSpanData() {
+      return data;
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public io.opentelemetry.sdk.common.InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
+      return data.getInstrumentationLibraryInfo();
+    }
+
+    @Override
+    public boolean hasEnded() {
+      return true;
+    }
+
+    @Override
+    public long getLatencyNanos() {
+      return data.getEndEpochNanos() - data.getStartEpochNanos();
+    }
+
+    @Override
+    public SpanKind getKind() {
+      return data.getKind();
+    }
+
+    @Override
+    public <T> T getAttribute(AttributeKey<T> key) {
+      return data.getAttributes().get(key);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.otelauto.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -148,6 +149,67 @@ class OtlpTraceEncoderTest {
     assertThat(encoder.encode(many).toByteArray()).isEqualTo(sdkBytes(many));
     assertThat(encoder.encode(one).toByteArray()).isEqualTo(sdkBytes(one));
     assertThat(encoder.encode(List.of()).length()).isZero();
+  }
+
+  @Test
+  void spansEncodedOneByOneAsTheyEndMakeTheSameRequestAsSpansEncodedInTheBatch() throws Exception {
+    List<SpanData> spans = sdkSpans(SpanLimits.builder().setMaxNumberOfAttributes(3).setMaxNumberOfEvents(1).build());
+    // One small encoder for all, as each thread has its own: each span replaces the one before.
+    OtlpTraceEncoder atEnd = new OtlpTraceEncoder(16);
+    List<SpanData> encoded = new ArrayList<>();
+    List<SpanData> halfEncoded = new ArrayList<>();
+    for (int i = 0; i < spans.size(); i++) {
+      EncodedSpan one = new EncodedSpan(atEnd.spanEntry(spans.get(i)), spans.get(i));
+      encoded.add(one);
+      halfEncoded.add(i % 2 == 0 ? one : spans.get(i));
+    }
+    byte[] sdk = sdkBytes(spans);
+    assertThat(new OtlpTraceEncoder(16).encode(encoded).toByteArray()).isEqualTo(sdk);
+    assertThat(new OtlpTraceEncoder().encode(halfEncoded).toByteArray()).isEqualTo(sdk);
+
+    // Several resources and scopes: grouped the same way.
+    SpanData otherScope = TestSpanData.builder().setSpanContext(spans.get(0).getSpanContext())
+        .setResource(Resource.empty()).setInstrumentationScopeInfo(InstrumentationScopeInfo.create("other"))
+        .setName("other").setKind(SpanKind.CLIENT).setStartEpochNanos(1).setEndEpochNanos(2)
+        .setStatus(StatusData.unset()).setHasEnded(true).build();
+    List<SpanData> groupsOfEncoded = List.of(encoded.get(0), new EncodedSpan(atEnd.spanEntry(otherScope), otherScope),
+        encoded.get(1), otherScope);
+    assertThat(groups(decode(new OtlpTraceEncoder().encode(groupsOfEncoded).toByteArray())))
+        .isEqualTo(groups(decode(sdkBytes(List.of(spans.get(0), otherScope, spans.get(1), otherScope)))));
+
+    // What is only in the bytes is not answered with something else.
+    EncodedSpan first = (EncodedSpan) encoded.get(0);
+    assertThat(first.getName()).isEqualTo(spans.get(0).getName());
+    assertThat(first.getSpanContext()).isEqualTo(spans.get(0).getSpanContext());
+    assertThat(first.toSpanData()).isSameAs(first);
+    assertThatThrownBy(first::getAttributes).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(first::getEvents).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void attributeKeysThatShareACacheSlotOrNotTheirIdentityAreEachEncodedAsThemselves() throws Exception {
+    assertThat("Aa".hashCode()).isEqualTo("BB".hashCode()); // one slot of the key cache
+    String copyOfPath = new String("url.path".toCharArray());
+    List<SpanData> spans = new ArrayList<>();
+    InstrumentationScopeInfo scope = InstrumentationScopeInfo.create("keys");
+    for (Attributes attributes : List.of(
+        Attributes.of(AttributeKey.stringKey("Aa"), "1", AttributeKey.stringKey("BB"), "2"),
+        Attributes.of(AttributeKey.stringKey("BB"), "3", AttributeKey.stringKey("url.path"), "/a"),
+        Attributes.of(AttributeKey.stringKey(copyOfPath), "/b", AttributeKey.stringKey("Aa"), "4"))) {
+      spans.add(TestSpanData.builder()
+          .setSpanContext(SpanContext.create(TRACE_ID, "2222222222222222", TraceFlags.getSampled(), TraceState.getDefault()))
+          .setResource(RESOURCE).setInstrumentationScopeInfo(scope)
+          .setName("keys").setKind(SpanKind.SERVER).setStartEpochNanos(1).setEndEpochNanos(2)
+          .setAttributes(attributes).setTotalAttributeCount(attributes.size())
+          .setStatus(StatusData.unset()).setHasEnded(true).build());
+    }
+    OtlpTraceEncoder encoder = new OtlpTraceEncoder();
+    for (int round = 0; round < 2; round++) { // the second round finds the keys cached
+      assertThat(encoder.encode(spans).toByteArray()).isEqualTo(sdkBytes(spans));
+      for (SpanData span : spans) {
+        assertThat(encoder.encode(List.of(span)).toByteArray()).isEqualTo(sdkBytes(List.of(span)));
+      }
+    }
   }
 
   /** Ours and the SDK's: the same bytes, which the official classes decode (to the request returned). */

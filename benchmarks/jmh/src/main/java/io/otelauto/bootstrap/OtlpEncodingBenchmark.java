@@ -22,6 +22,7 @@ import io.opentelemetry.semconv.UrlAttributes;
 import io.opentelemetry.semconv.UserAgentAttributes;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -36,8 +37,9 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Encoding one batch of 2048 SERVER spans, as the JDK HTTP server patch makes them, into an OTLP protobuf
  * request written to a stream that discards it: the SDK's marshaller (the one its OTLP exporter uses by
- * default, size pass then write pass) against the agent's one-pass {@link OtlpTraceEncoder}. Figures are per
- * span (ns, and bytes allocated with {@code -prof gc}).
+ * default, size pass then write pass) against the agent's one-pass {@link OtlpTraceEncoder}, the batch at
+ * once and each span as it ends ({@link EncodedSpan}). Figures are per span (ns, and bytes allocated with
+ * {@code -prof gc}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -48,6 +50,8 @@ public class OtlpEncodingBenchmark {
   private List<SpanData> batch;
   private final LowAllocationTraceRequestMarshaler sdk = new LowAllocationTraceRequestMarshaler();
   private final OtlpTraceEncoder agent = new OtlpTraceEncoder();
+  private final OtlpTraceEncoder atEnd = new OtlpTraceEncoder(1024);
+  private final SpanData[] encodedAtEnd = new SpanData[BATCH];
   private final OutputStream discard = OutputStream.nullOutputStream();
 
   @Setup
@@ -94,6 +98,21 @@ public class OtlpEncodingBenchmark {
   @OperationsPerInvocation(BATCH)
   public int agentEncoder() throws IOException {
     agent.encode(batch).writeTo(discard);
+    return agent.length();
+  }
+
+  /**
+   * The same request with each span encoded as it ends (what the agent does by default): one span at a time
+   * into a thread's small encoder, then the batch as those bytes under one resource and scope.
+   */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public int agentEncoderAtEnd() throws IOException {
+    for (int i = 0; i < BATCH; i++) {
+      SpanData span = batch.get(i);
+      encodedAtEnd[i] = new EncodedSpan(atEnd.spanEntry(span), span);
+    }
+    agent.encode(Arrays.asList(encodedAtEnd)).writeTo(discard);
     return agent.length();
   }
 }
