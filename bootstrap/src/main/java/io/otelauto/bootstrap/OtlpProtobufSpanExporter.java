@@ -90,7 +90,8 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
         atEnd.remove();
       }
       return new EncodedSpan(entry, data);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
+      atEnd.remove(); // it may still hold that span's values
       encoderFailed = true;
       log.errorOnce("otlp-encoder", "the agent's OTLP encoder failed; spans go through the SDK's from now on", e);
       return span;
