@@ -21,7 +21,7 @@ import java.util.List;
  * <p>Why: the span is encoded on the thread that ends it, while its attributes are still in that core's
  * cache; the batch processor's worker, which used to encode it a few milliseconds later, read it from
  * memory. And the queue holds about 300 bytes per span instead of the span, its attribute map and its
- * copies, so the young collections that find spans waiting copy a third as much.
+ * copies, so the young collections that find spans waiting copy about half as much.
  *
  * <p>It keeps what the batch processor and the exporter read: the span context (is it sampled), the
  * resource and the scope (to group the request), and its bytes. Attributes, events and links are in
