@@ -69,6 +69,20 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
     return new OtlpProtobufSpanExporter(exporter, sender, log, config.getBoolean(ENCODE_AT_END_PROPERTY, true));
   }
 
+  /**
+   * Whether {@code config} asks for spans {@linkplain #encodedAtEnd encoded as they end}: OTLP the one
+   * batched exporter, in http/protobuf, with the agent's encoder. Read before the exporters are built (for
+   * the batch size); the batch processor's gate decides for good once they are.
+   */
+  static boolean encodesAtEnd(ConfigProperties config) {
+    List<String> batched = new ArrayList<>(config.getList("otel.traces.exporter", List.of("otlp")));
+    batched.removeAll(List.of("console", "logging")); // these two get a simple processor of their own
+    String protocol = config.getString("otel.exporter.otlp.traces.protocol",
+        config.getString("otel.exporter.otlp.protocol", "http/protobuf"));
+    return batched.equals(List.of("otlp")) && "http/protobuf".equals(protocol)
+        && !"sdk".equals(config.getString(ENCODER_PROPERTY, "agent")) && config.getBoolean(ENCODE_AT_END_PROPERTY, true);
+  }
+
   /** Whether spans may reach this exporter {@linkplain #encodedAtEnd encoded already}. */
   boolean encodesAtEnd() {
     return encodeAtEnd;

@@ -45,7 +45,9 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPInputStream;
@@ -64,6 +66,7 @@ class OtlpProtobufSpanExporterTest {
   private record Received(String contentEncoding, String custom, byte[] body) {}
 
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<Received> arrivals = new LinkedBlockingQueue<>();
   private volatile int status = 200;
   private HttpServer receiver;
 
@@ -84,7 +87,9 @@ class OtlpProtobufSpanExporterTest {
       var headers = exchange.getRequestHeaders();
       try (InputStream raw = exchange.getRequestBody();
           InputStream in = "gzip".equals(headers.getFirst("Content-Encoding")) ? new GZIPInputStream(raw) : raw) {
-        received.add(new Received(headers.getFirst("Content-Encoding"), headers.getFirst("X-Custom"), in.readAllBytes()));
+        Received body = new Received(headers.getFirst("Content-Encoding"), headers.getFirst("X-Custom"), in.readAllBytes());
+        received.add(body);
+        arrivals.add(body);
       }
       exchange.sendResponseHeaders(status, -1);
     }
@@ -100,7 +105,7 @@ class OtlpProtobufSpanExporterTest {
     Map<String, String> properties = new HashMap<>(settings);
     properties.put("otel.traces.exporter", "otlp");
     properties.put("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + receiver.getAddress().getPort());
-    properties.put("otel.bsp.schedule.delay", "1");
+    properties.putIfAbsent("otel.bsp.schedule.delay", "1");
     System.setProperty(SENDER_PROPERTY, UrlConnectionHttpSenderProvider.class.getName());
     try {
       return Telemetry.sdkBuilder(accounting)
@@ -157,6 +162,56 @@ class OtlpProtobufSpanExporterTest {
       assertThat(span.getTraceId().size()).isEqualTo(16);
     });
     assertThat(spans).extracting(Span::getName).contains("GET /item/0", "GET /item/49");
+  }
+
+  @Test
+  void theBatchSizeIs1024WhereSpansAreEncodedAsTheyEndAndTheSdks512Elsewhere() {
+    assertThat(batchSizeFor(Map.of("otel.traces.exporter", "otlp"))).isEqualTo("1024");
+    assertThat(batchSizeFor(Map.of("otel.traces.exporter", "otlp,console"))).isEqualTo("1024");
+    assertThat(batchSizeFor(Map.of())).isEqualTo("1024"); // the SDK's default exporter and protocol
+    assertThat(batchSizeFor(Map.of("otel.traces.exporter", "otlp,zipkin"))).isEqualTo("512");
+    assertThat(batchSizeFor(Map.of("otel.traces.exporter", "otlp", "otel.exporter.otlp.protocol", "grpc")))
+        .isEqualTo("512");
+    assertThat(batchSizeFor(Map.of("otel.traces.exporter", "otlp", "otel.exporter.otlp.protocol", "grpc",
+        "otel.exporter.otlp.traces.protocol", "http/protobuf"))).isEqualTo("1024");
+    assertThat(batchSizeFor(Map.of("otel.traces.exporter", "otlp", OtlpProtobufSpanExporter.ENCODER_PROPERTY, "sdk")))
+        .isEqualTo("512");
+    assertThat(batchSizeFor(Map.of("otel.traces.exporter", "otlp", OtlpProtobufSpanExporter.ENCODE_AT_END_PROPERTY,
+        "false"))).isEqualTo("512");
+    assertThat(Telemetry.exportBatchSize(DefaultConfigProperties.createFromMap(Map.of(Telemetry.EXPORT_BATCH_SIZE, "64"))))
+        .isEmpty(); // the user's choice stands
+  }
+
+  private static String batchSizeFor(Map<String, String> settings) {
+    return Telemetry.exportBatchSize(DefaultConfigProperties.createFromMap(settings)).get(Telemetry.EXPORT_BATCH_SIZE);
+  }
+
+  @Test
+  void spansEncodedAsTheyEndLeaveInBatchesOf1024() throws Exception {
+    assertThat(firstBatch(Map.of())).isEqualTo(1024);
+  }
+
+  @Test
+  void spansEncodedInTheWorkerLeaveInBatchesOf512() throws Exception {
+    assertThat(firstBatch(Map.of(OtlpProtobufSpanExporter.ENCODE_AT_END_PROPERTY, "false"))).isEqualTo(512);
+  }
+
+  /** The spans in the first request when 1100 end at once and the schedule would wait a minute. */
+  private int firstBatch(Map<String, String> settings) throws Exception {
+    Map<String, String> properties = new HashMap<>(settings);
+    properties.put("otel.service.name", "encoder-test");
+    properties.put("otel.bsp.schedule.delay", "60000");
+    OpenTelemetrySdk sdk = sdk(new SpanAccountingTest.RecordingLog(), properties, new AtomicReference<>());
+    try {
+      for (int i = 0; i < 1100; i++) {
+        sdk.getTracer("test").spanBuilder("span " + i).startSpan().end();
+      }
+      Received first = arrivals.poll(30, TimeUnit.SECONDS);
+      assertThat(first).as("a batch sent before the schedule's minute").isNotNull();
+      return spans(List.of(first)).size();
+    } finally {
+      sdk.shutdown().join(30, TimeUnit.SECONDS);
+    }
   }
 
   @Test
