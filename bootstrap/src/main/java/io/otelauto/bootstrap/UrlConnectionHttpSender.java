@@ -1,6 +1,8 @@
 package io.otelauto.bootstrap;
 
 import io.opentelemetry.api.impl.InstrumentationUtil;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.Compressor;
 import io.opentelemetry.sdk.common.export.HttpResponse;
@@ -162,7 +164,12 @@ final class UrlConnectionHttpSender implements HttpSender {
 
   private Response attempt(MessageWriter message) throws IOException {
     HttpURLConnection connection = open();
-    ScheduledFuture<?> deadline = deadlines.schedule(connection::disconnect, timeoutMillis, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> deadline;
+    // Scheduled from the root context, not the export's suppressing one, which the jdk-executors patcher
+    // would otherwise capture for the task: the agent's own exports keep its context store empty.
+    try (Scope root = Context.root().makeCurrent()) {
+      deadline = deadlines.schedule(connection::disconnect, timeoutMillis, TimeUnit.MILLISECONDS);
+    }
     try {
       connection.setRequestMethod("POST");
       connection.setDoOutput(true);
