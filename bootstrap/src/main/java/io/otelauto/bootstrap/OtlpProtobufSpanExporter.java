@@ -62,6 +62,9 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
    */
   static SpanExporter inPlaceOf(SpanExporter exporter, ConfigProperties config, AgentLog log) {
     UrlConnectionHttpSender sender = UrlConnectionHttpSenderProvider.takeLastCreated();
+    if (sender != null && "urlconnection".equals(config.getString(UrlConnectionHttpSender.CLIENT_PROPERTY, "agent"))) {
+      sender.alwaysThroughUrlConnection();
+    }
     if (sender == null || !sender.isProtobuf() || !exporter.getClass().getName().equals(SDK_OTLP_HTTP)
         || "sdk".equals(config.getString(ENCODER_PROPERTY, "agent"))) {
       return exporter;

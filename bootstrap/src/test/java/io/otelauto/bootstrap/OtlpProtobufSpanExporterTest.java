@@ -63,7 +63,7 @@ import org.junit.jupiter.api.Test;
 class OtlpProtobufSpanExporterTest {
   private static final String SENDER_PROPERTY = "io.opentelemetry.sdk.common.export.HttpSenderProvider";
 
-  private record Received(String contentEncoding, String custom, byte[] body) {}
+  private record Received(String contentEncoding, String custom, String pragma, byte[] body) {}
 
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Received> arrivals = new LinkedBlockingQueue<>();
@@ -87,7 +87,8 @@ class OtlpProtobufSpanExporterTest {
       var headers = exchange.getRequestHeaders();
       try (InputStream raw = exchange.getRequestBody();
           InputStream in = "gzip".equals(headers.getFirst("Content-Encoding")) ? new GZIPInputStream(raw) : raw) {
-        Received body = new Received(headers.getFirst("Content-Encoding"), headers.getFirst("X-Custom"), in.readAllBytes());
+        Received body = new Received(headers.getFirst("Content-Encoding"), headers.getFirst("X-Custom"),
+            headers.getFirst("Pragma"), in.readAllBytes());
         received.add(body);
         arrivals.add(body);
       }
@@ -228,6 +229,21 @@ class OtlpProtobufSpanExporterTest {
     assertThat(log.errors).last().asString()
         .startsWith("spans not exported in all: 1 failed to export through OtlpHttpSpanExporter")
         .contains("HTTP 503");
+  }
+
+  @Test
+  void plainHttpGoesOnTheSendersOwnConnectionUnlessUrlConnectionIsChosen() throws Exception {
+    for (String client : List.of("agent", "urlconnection")) {
+      received.clear();
+      OpenTelemetrySdk sdk = sdk(new SpanAccountingTest.RecordingLog(), Map.of("otel.service.name", "encoder-test",
+          UrlConnectionHttpSender.CLIENT_PROPERTY, client), new AtomicReference<>());
+      sdk.getTracer("test").spanBuilder("through " + client).startSpan().end();
+      sdk.shutdown().join(30, TimeUnit.SECONDS);
+
+      assertThat(spans(received)).extracting(Span::getName).containsExactly("through " + client);
+      // HttpURLConnection, told not to use caches, says so in a Pragma header; the kept connection sends none.
+      assertThat(received.get(0).pragma()).as(client).isEqualTo(client.equals("agent") ? null : "no-cache");
+    }
   }
 
   @Test

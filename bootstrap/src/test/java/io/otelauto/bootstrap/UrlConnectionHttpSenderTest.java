@@ -226,4 +226,135 @@ class UrlConnectionHttpSenderTest {
       assertThat(result.isSuccess()).isFalse();
     }
   }
+
+  /**
+   * A receiver on a bare server socket, for what the JDK's server cannot be made to do: each request is
+   * read whole (its body recorded), answered with {@code answers} in turn, and the connection then closed
+   * when the answer says {@code close}.
+   */
+  private static final class ScriptedReceiver implements AutoCloseable {
+    record Answer(String text, boolean close) {}
+
+    final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<Integer> clientPorts = new CopyOnWriteArrayList<>();
+    private final Queue<Answer> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Thread thread = new Thread(this::serve, "scripted-receiver");
+
+    ScriptedReceiver(Answer... answers) throws IOException {
+      this.answers.addAll(List.of(answers));
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    String endpoint() {
+      return "http://127.0.0.1:" + server.getLocalPort() + "/v1/traces";
+    }
+
+    private void serve() {
+      while (!answers.isEmpty()) {
+        try (java.net.Socket socket = server.accept()) {
+          java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+          while (true) {
+            StringBuilder head = new StringBuilder();
+            int length = 0;
+            for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+              head.append(line).append('\n');
+              if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring("content-length:".length()).trim());
+              }
+            }
+            if (head.length() == 0) {
+              break; // the client closed the connection
+            }
+            byte[] body = new byte[length];
+            in.readFully(body);
+            requests.add(new String(body, StandardCharsets.ISO_8859_1));
+            clientPorts.add(socket.getPort());
+            Answer answer = answers.poll();
+            socket.getOutputStream().write((answer == null ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" : answer.text())
+                .getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            if (answer == null || answer.close()) {
+              break;
+            }
+          }
+        } catch (IOException e) {
+          return; // closed at the end of the test
+        }
+      }
+    }
+
+    private static String readLine(java.io.InputStream in) throws IOException {
+      StringBuilder line = new StringBuilder();
+      for (int b = in.read(); b >= 0; b = in.read()) {
+        if (b == '\n') {
+          return line.toString().replace("\r", "");
+        }
+        line.append((char) b);
+      }
+      return line.length() == 0 ? null : line.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
+  }
+
+  @Test
+  void aKeptConnectionTheReceiverClosedIsReplacedAndTheBatchSentOnce() throws Exception {
+    // The first answer keeps the connection alive by HTTP's rules, and the receiver closes it anyway, as a
+    // collector closing an idle connection does: the second export finds it dead and must go on a new one.
+    try (ScriptedReceiver scripted = new ScriptedReceiver(
+        new ScriptedReceiver.Answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true),
+        new ScriptedReceiver.Answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false));
+        OtlpHttpSpanExporter exporter = exporter(b -> b.setEndpoint(scripted.endpoint()).setRetryPolicy(null))) {
+      assertThat(exportAndWait(exporter, spans("before the close")).isSuccess()).isTrue();
+      assertThat(exportAndWait(exporter, spans("after the close")).isSuccess()).isTrue();
+
+      assertThat(scripted.requests).hasSize(2);
+      assertThat(scripted.requests.get(0)).contains("before the close");
+      assertThat(scripted.requests.get(1)).contains("after the close");
+      assertThat(scripted.clientPorts.get(1)).as("a new connection").isNotEqualTo(scripted.clientPorts.get(0));
+    }
+  }
+
+  @Test
+  void answersWithBodiesChunkedOrNotLeaveTheConnectionReadyForTheNextPost() throws Exception {
+    try (ScriptedReceiver scripted = new ScriptedReceiver(
+        new ScriptedReceiver.Answer("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n"
+            + "Content-Length: 3\r\n\r\nabc", false),
+        new ScriptedReceiver.Answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "2\r\nab\r\n1;ext=1\r\nc\r\n0\r\nX-Trailer: t\r\n\r\n", false),
+        new ScriptedReceiver.Answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", true),
+        new ScriptedReceiver.Answer("HTTP/1.0 200 OK\r\n\r\n", true),
+        new ScriptedReceiver.Answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false));
+        OtlpHttpSpanExporter exporter = exporter(b -> b.setEndpoint(scripted.endpoint()).setRetryPolicy(null))) {
+      for (int i = 0; i < 5; i++) {
+        assertThat(exportAndWait(exporter, spans("export " + i)).isSuccess()).as("export " + i).isTrue();
+      }
+
+      assertThat(scripted.requests).hasSize(5);
+      List<Integer> ports = scripted.clientPorts;
+      assertThat(ports.get(1)).as("kept after a Content-Length body").isEqualTo(ports.get(0));
+      assertThat(ports.get(2)).as("kept after a chunked body").isEqualTo(ports.get(1));
+      assertThat(ports.get(3)).as("new after Connection: close").isNotEqualTo(ports.get(2));
+      assertThat(ports.get(4)).as("new after an HTTP/1.0 answer ended by the close").isNotEqualTo(ports.get(3));
+    }
+  }
+
+  @Test
+  void aRefusalWithABodyIsReadAndTheConnectionKept() throws Exception {
+    try (ScriptedReceiver scripted = new ScriptedReceiver(
+        new ScriptedReceiver.Answer("HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\nbad one", false),
+        new ScriptedReceiver.Answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false));
+        OtlpHttpSpanExporter exporter = exporter(b -> b.setEndpoint(scripted.endpoint()).setRetryPolicy(null))) {
+      assertThat(exportAndWait(exporter, spans("refused")).isSuccess()).isFalse();
+      assertThat(exportAndWait(exporter, spans("accepted")).isSuccess()).isTrue();
+
+      assertThat(scripted.clientPorts).hasSize(2);
+      assertThat(scripted.clientPorts.get(1)).isEqualTo(scripted.clientPorts.get(0));
+    }
+  }
 }
