@@ -254,12 +254,11 @@ final class UrlConnectionHttpSender implements HttpSender {
     PlainHttpConnection taken = keptConnection.getAndSet(null);
     PlainHttpConnection connection = taken != null ? taken : new PlainHttpConnection(endpoint, connectTimeoutMillis);
     ScheduledFuture<?> deadline = deadline(connection::abort);
+    boolean kept = false;
     try {
       PlainHttpConnection.Answer answer = connection.post(requestHeaders, body, body.getContentLength(),
           (int) Math.min(Integer.MAX_VALUE, timeoutMillis), maxResponseBodySize);
-      if (!connection.reusable() || !keptConnection.compareAndSet(null, connection)) {
-        connection.close();
-      }
+      kept = connection.reusable() && keptConnection.compareAndSet(null, connection);
       return new Response(answer.status(), answer.reason(), answer.body());
     } catch (IOException e) {
       if (deadline.isDone()) {
@@ -268,6 +267,9 @@ final class UrlConnectionHttpSender implements HttpSender {
       throw e;
     } finally {
       deadline.cancel(false);
+      if (!kept) {
+        connection.close(); // whatever went wrong (a header with a line break, say), no socket is left open
+      }
     }
   }
 
