@@ -221,10 +221,7 @@ final class UrlConnectionHttpSender implements HttpSender {
       }
       return new Response(status, statusMessage == null ? "" : statusMessage, body);
     } catch (IOException e) {
-      if (deadline.isDone()) {
-        throw new SocketTimeoutException("OTLP export to " + endpoint + " took longer than " + timeoutMillis + " ms");
-      }
-      throw e;
+      throw cutByDeadline(e, deadline);
     } finally {
       deadline.cancel(false);
     }
@@ -261,10 +258,7 @@ final class UrlConnectionHttpSender implements HttpSender {
       kept = connection.reusable() && keptConnection.compareAndSet(null, connection);
       return new Response(answer.status(), answer.reason(), answer.body());
     } catch (IOException e) {
-      if (deadline.isDone()) {
-        throw new SocketTimeoutException("OTLP export to " + endpoint + " took longer than " + timeoutMillis + " ms");
-      }
-      throw e;
+      throw cutByDeadline(e, deadline);
     } finally {
       deadline.cancel(false);
       if (!kept) {
@@ -279,6 +273,13 @@ final class UrlConnectionHttpSender implements HttpSender {
       message.writeMessage(out);
     }
     return bytes;
+  }
+
+  /** {@code failure}, or a timeout in its place when the deadline cut the attempt (the cause is then the cut). */
+  private IOException cutByDeadline(IOException failure, ScheduledFuture<?> deadline) {
+    return deadline.isDone()
+        ? new SocketTimeoutException("OTLP export to " + endpoint + " took longer than " + timeoutMillis + " ms")
+        : failure;
   }
 
   /** Schedules {@code cut} after the timeout, from the root context (see {@link #attempt}). */
