@@ -45,7 +45,7 @@ import javax.net.ssl.SSLContext;
  * {@link HttpURLConnection}. Either way the message is marshalled straight into the socket with its length
  * known in advance: no copy of the body, no reactive pipeline. On one core the {@link HttpURLConnection}
  * path spent about half the CPU per exported span of the SDK's JDK HttpClient sender, and the kept
- * connection a third less again (docs/performance.md), which a saturated server feels directly.
+ * connection a quarter less again (docs/performance.md), which a saturated server feels directly.
  *
  * <p>Everything the SDK's senders honour is honoured: endpoint, headers (read at each export), compression,
  * connect timeout and an overall timeout per attempt, proxy, TLS context, retry policy (429/502/503/504 and
