@@ -43,8 +43,6 @@ final class PlainHttpConnection {
   private int limit;
   private OutputStream out;
   private volatile boolean aborted;
-  /** Whether the last answer lets the connection be used again. */
-  private boolean reusable;
 
   PlainHttpConnection(URL endpoint, int connectTimeoutMillis) {
     String urlHost = endpoint.getHost();
@@ -224,7 +222,6 @@ final class PlainHttpConnection {
       readBody(body, Long.MAX_VALUE, keep);
       keepAlive = false;
     }
-    reusable = keepAlive;
     if (!keepAlive) {
       close();
     }
@@ -288,22 +285,15 @@ final class PlainHttpConnection {
     return true;
   }
 
-  /** Whether the last answer left the connection open for the next POST. */
+  /** Whether the last answer left the connection open for the next POST (an answer that ends it closes it). */
   boolean reusable() {
-    return reusable && socket != null;
+    return socket != null;
   }
 
   /** Closes the socket now, from any thread: a POST blocked on it fails at once. */
   void abort() {
     aborted = true;
-    Socket current = socket;
-    if (current != null) {
-      try {
-        current.close();
-      } catch (IOException ignored) {
-        // closing is all that was asked
-      }
-    }
+    closeQuietly(socket);
   }
 
   void close() {
@@ -311,10 +301,13 @@ final class PlainHttpConnection {
     socket = null;
     in = null;
     out = null;
-    reusable = false;
-    if (current != null) {
+    closeQuietly(current);
+  }
+
+  private static void closeQuietly(Socket socket) {
+    if (socket != null) {
       try {
-        current.close();
+        socket.close();
       } catch (IOException ignored) {
         // closing is all that was asked
       }
