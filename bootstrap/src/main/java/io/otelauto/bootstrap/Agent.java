@@ -204,19 +204,18 @@ public final class Agent {
     volatile SpanAccounting accounting;
     /** Waiting for the waiting patchers' triggers, when started at once or attached (detach disarms it). */
     volatile PremainTrigger trigger;
-    private final ServerStartCollection serverStartCollection;
 
     private Setup(Instrumentation jvm, Path home, AgentConfig config, AgentLog log, boolean debug,
         boolean withTheJvm) {
       this.log = log;
       this.debug = debug;
-      this.serverStartCollection =
-          new ServerStartCollection(withTheJvm && config.getBoolean(ServerStartCollection.SETTING, true), log);
+      ServerStartCollection serverStartCollection =
+          withTheJvm && config.getBoolean(ServerStartCollection.SETTING, true) ? new ServerStartCollection(log) : null;
       this.instrumentation = new RecordingInstrumentation(jvm);
       this.openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
         openJavaLangToTheAgent(jvm, log);
-        var configured = Telemetry.configure(log, config.overrides(), built -> {
+        var configured = Telemetry.configure(log, config.overrides(), serverStartCollection, built -> {
           accounting = built;
           built.onChange(Agent::publish);
         });
@@ -257,7 +256,6 @@ public final class Agent {
     void apply(List<Patcher> patchers) {
       List<Patcher> done = applyAll(patchers, context, log);
       applied.addAll(done);
-      serverStartCollection.afterApplied(done);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.semconv.ServiceAttributes;
 import io.otelauto.patchers.api.AgentLog;
@@ -56,14 +57,16 @@ final class Telemetry {
   private static final String URL_CONNECTION_SENDER = UrlConnectionHttpSenderProvider.class.getName();
 
   static OpenTelemetry configure(AgentLog log) {
-    return configure(log, Map.of(), accounting -> {});
+    return configure(log, Map.of(), null, accounting -> {});
   }
 
   /**
    * {@code overrides}: settings that win over the system properties and the environment (an attach's);
-   * {@code accountingOf} is given the SDK's span accounting (for status).
+   * {@code alsoProcessing}, if not null, is added to the SDK's span processors; {@code accountingOf} is given
+   * the SDK's span accounting (for status).
    */
-  static OpenTelemetry configure(AgentLog log, Map<String, String> overrides, Consumer<SpanAccounting> accountingOf) {
+  static OpenTelemetry configure(AgentLog log, Map<String, String> overrides, SpanProcessor alsoProcessing,
+      Consumer<SpanAccounting> accountingOf) {
     // Two HTTP senders are on the agent's class path (OkHttp only for gRPC): OTLP over HTTP must take the
     // agent's own (UrlConnectionHttpSender). The SDK reads this property while building exporters; it is put
     // back afterwards so that the program's own OpenTelemetry, if any, never sees it. A value the user set
@@ -80,6 +83,8 @@ final class Telemetry {
       AtomicReference<Duration> bound = new AtomicReference<>(ExitBound.DEFAULT);
       OpenTelemetrySdk sdk = sdkBuilder(accounting)
           .addPropertiesCustomizer(config -> overrides)
+          .addTracerProviderCustomizer((tracerProvider, config) ->
+              alsoProcessing == null ? tracerProvider : tracerProvider.addSpanProcessor(alsoProcessing))
           .addPropertiesCustomizer(config -> {
             bound.set(ExitBound.of(config));
             return Map.of();

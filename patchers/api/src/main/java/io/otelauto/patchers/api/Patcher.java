@@ -49,15 +49,6 @@ public interface Patcher {
     return Set.of();
   }
 
-  /**
-   * True for a library that serves requests (an HTTP server, a servlet container): a JVM that uses it is a
-   * long-running server, which the agent then readies for its load once, as the server starts (see the
-   * agent's {@code ServerStartCollection}). False, the default, for everything else.
-   */
-  default boolean servesRequests() {
-    return false;
-  }
-
   /** Installs the patch. Anything thrown is logged by the agent, which then goes on with other patchers. */
   void patch(PatchContext context) throws Exception;
 

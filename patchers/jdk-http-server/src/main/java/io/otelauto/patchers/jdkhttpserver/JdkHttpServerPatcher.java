@@ -50,11 +50,6 @@ public final class JdkHttpServerPatcher implements Patcher {
   }
 
   @Override
-  public boolean servesRequests() {
-    return true;
-  }
-
-  @Override
   public String description() {
     return "com.sun.net.httpserver HttpServer/HttpsServer: a SERVER span per exchange";
   }

@@ -54,11 +54,6 @@ public final class ServletPatcher implements Patcher {
   }
 
   @Override
-  public boolean servesRequests() {
-    return true;
-  }
-
-  @Override
   public String description() {
     return "Servlet containers (javax and jakarta: Tomcat, Jetty, Undertow; Spring MVC routes): a SERVER span per request";
   }
