@@ -209,13 +209,13 @@ public final class Agent {
         boolean withTheJvm) {
       this.log = log;
       this.debug = debug;
-      ServerStartCollection serverStartCollection =
-          withTheJvm && config.getBoolean(ServerStartCollection.SETTING, true) ? new ServerStartCollection(log) : null;
+      boolean collectAfterFirstRequest = withTheJvm && config.getBoolean(ServerStartCollection.SETTING, true);
       this.instrumentation = new RecordingInstrumentation(jvm);
       this.openTelemetry = new LazyOpenTelemetry(() -> {
         long configuring = System.nanoTime();
         openJavaLangToTheAgent(jvm, log);
-        var configured = Telemetry.configure(log, config.overrides(), serverStartCollection, built -> {
+        var configured = Telemetry.configure(log, config.overrides(),
+            collectAfterFirstRequest ? new ServerStartCollection(log) : null, built -> {
           accounting = built;
           built.onChange(Agent::publish);
         });
