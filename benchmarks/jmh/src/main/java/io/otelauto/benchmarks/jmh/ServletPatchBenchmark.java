@@ -20,6 +20,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,6 +35,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.springframework.web.filter.CharacterEncodingFilter;
+import org.springframework.web.filter.FormContentFilter;
+import org.springframework.web.filter.RequestContextFilter;
 
 /**
  * What the servlet patch adds to one request served by a plain container: the SERVER span (parent extracted
@@ -50,6 +54,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code serviceInMemory}: {@code HttpServlet.service} called on this thread with Spring's
  *       {@code MockHttpServletRequest}/{@code Response} (a new pair per request, in both variants): the
  *       patch's own work, precisely.</li>
+ *   <li>{@code springFiltersInMemory}: the same, behind the three filters a Spring Boot web application has
+ *       by default (character encoding, form content, request context): one outermost call that starts
+ *       the span and three nested ones that join it.</li>
  * </ul>
  */
 @State(org.openjdk.jmh.annotations.Scope.Thread)
@@ -74,10 +81,17 @@ public class ServletPatchBenchmark {
   private String rawRequest;
   private String traceparent;
   private final Hello servlet = new Hello();
+  private CharacterEncodingFilter characterEncoding;
+  private FormContentFilter formContent;
+  private RequestContextFilter requestContext;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     bench = PatchBench.start(new ServletPatcher(), patched);
+    // Made after the patch, as the container makes its filters: their classes load patched.
+    characterEncoding = new CharacterEncodingFilter("UTF-8", true);
+    formContent = new FormContentFilter();
+    requestContext = new RequestContextFilter();
     baseDir = Files.createTempDirectory("servlet-bench");
     tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
@@ -133,6 +147,18 @@ public class ServletPatchBenchmark {
     request.addHeader("traceparent", traceparent);
     MockHttpServletResponse response = new MockHttpServletResponse();
     servlet.service(request, response);
+    return response.getContentLength();
+  }
+
+  @Benchmark
+  public int springFiltersInMemory() throws Exception {
+    MockHttpServletRequest request = new MockHttpServletRequest("GET", "/shop/hello/42");
+    request.setContextPath("/shop");
+    request.setServletPath("/hello");
+    request.setPathInfo("/42");
+    request.addHeader("traceparent", traceparent);
+    MockHttpServletResponse response = new MockHttpServletResponse();
+    new MockFilterChain(servlet, characterEncoding, formContent, requestContext).doFilter(request, response);
     return response.getContentLength();
   }
 

@@ -13,7 +13,9 @@ import java.util.function.BiFunction;
 /**
  * The hook {@link RequestAdvice} calls on entering a servlet or filter: the first call of a request starts
  * its SERVER span, with the parent extracted from the request headers with the configured propagators, and
- * makes it current; later calls of the same request join it ({@link ServerRequest#reenter}). Returns what
+ * makes it current; later calls of the same request join it ({@link ServerRequest#reenter}), or, on the
+ * thread already inside it with the same request object (a filter after the first, the servlet), return at
+ * once. Returns what
  * the advice hands back at exit, or null. A failure of ours never reaches the container: the request then
  * goes on untraced.
  */
@@ -34,6 +36,9 @@ final class ServletTracer implements BiFunction<Object, Object, Object> {
   @Override
   public Object apply(Object request, Object response) {
     try {
+      if (ServerRequest.isDispatchingOnThisThread(request)) {
+        return null;
+      }
       ServletApi api = ServletApi.of(request);
       if (api == null) {
         return null;
