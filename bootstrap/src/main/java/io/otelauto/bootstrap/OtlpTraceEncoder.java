@@ -27,8 +27,9 @@ import java.util.function.BiConsumer;
  * Spans as an OTLP {@code ExportTraceServiceRequest} in protobuf, in one pass. The message is written back
  * to front, so that a nested message's length is known (it is what was written since it began) when its
  * length prefix is due: no size pass, no per-string size cache, and an ASCII string (nearly every key, name
- * and value) is copied char by char with no intermediate byte array. The SDK's marshaller computes every
- * size first and encodes every string twice (its size, then its bytes).
+ * and value) is copied char by char with no intermediate byte array; what repeats from span to span (the
+ * attribute keys, most of a server's values, the name) is kept as bytes ({@link #keySlot}). The SDK's
+ * marshaller computes every size first and encodes every string twice (its size, then its bytes).
  *
  * <p>The output is what the SDK's marshaller writes, field for field and in the same order (the tests decode
  * both with the official protobuf classes and compare the bytes). One encoder is used by one thread at a
@@ -109,6 +110,10 @@ final class OtlpTraceEncoder {
   private static final int KEY_PROBES = 4;
   private final String[] keys = new String[KEY_CACHE_SIZE];
   private final byte[][] keyFields = new byte[KEY_CACHE_SIZE][];
+  private final Object[] lastValues = new Object[KEY_CACHE_SIZE];
+  private final byte[][] keyValues = new byte[KEY_CACHE_SIZE][];
+  private String lastName;
+  private byte[] lastNameField;
 
   private byte[] buffer;
   /** The message so far is {@code buffer[position..]}; the next byte goes before it. */
@@ -255,13 +260,33 @@ final class OtlpTraceEncoder {
     fixed64Field(SPAN_END, span.getEndEpochNanos());
     fixed64Field(SPAN_START, span.getStartEpochNanos());
     uint32Field(SPAN_KIND, span.getKind().ordinal() + 1); // INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER: 1..5
-    stringField(SPAN_NAME, span.getName());
+    nameField(span.getName());
     if (parent.isValid()) {
       hexBytesField(SPAN_PARENT_SPAN_ID, parent.getSpanId());
     }
     traceState(SPAN_TRACE_STATE, context.getTraceState());
     hexBytesField(SPAN_SPAN_ID, context.getSpanId());
     hexBytesField(SPAN_TRACE_ID, context.getTraceId());
+  }
+
+  /** The span's name; a server's spans often share one in a row (one route), kept whole once it repeats. */
+  private void nameField(String name) {
+    if (name == null || name.isEmpty()) {
+      return;
+    }
+    if (name != lastName && !name.equals(lastName)) {
+      lastName = name;
+      lastNameField = null;
+      string(SPAN_NAME, name);
+      return;
+    }
+    if (lastNameField != null) {
+      raw(lastNameField);
+      return;
+    }
+    int start = written();
+    string(SPAN_NAME, name);
+    lastNameField = copyOfWritten(start);
   }
 
   private static int flags(SpanContext context, boolean remote) {
@@ -323,41 +348,85 @@ final class OtlpTraceEncoder {
   }
 
   private void keyValue(AttributeKey<?> key, Object value) {
+    int slot = keySlot(key.getKey());
+    if (slot < 0) {
+      keyValueFields(key, value, -1);
+      return;
+    }
+    if (!(value instanceof String || value instanceof Long || value instanceof Boolean)) {
+      keyValueFields(key, value, slot);
+      return;
+    }
+    // Equal values of one of these classes under one key have one encoding (a Double does not: NaNs).
+    Object last = lastValues[slot];
+    if (last != value && (last == null || !last.equals(value))) {
+      lastValues[slot] = value;
+      keyValues[slot] = null;
+      keyValueFields(key, value, slot);
+      return;
+    }
+    byte[] whole = keyValues[slot];
+    if (whole != null) {
+      raw(whole);
+      return;
+    }
+    int start = written();
+    keyValueFields(key, value, slot);
+    keyValues[slot] = copyOfWritten(start);
+  }
+
+  /** A KeyValue's fields, value then key (back to front); {@code slot} is the key's, or -1. */
+  private void keyValueFields(AttributeKey<?> key, Object value, int slot) {
     int start = written();
     attributeValue(key, value);
     endMessage(KEY_VALUE_VALUE, start);
-    keyField(key.getKey());
+    if (slot < 0) {
+      stringField(KEY_VALUE_KEY, key.getKey());
+      return;
+    }
+    byte[] field = keyFields[slot];
+    if (field == null) {
+      int keyStart = written();
+      string(KEY_VALUE_KEY, keys[slot]);
+      keyFields[slot] = copyOfWritten(keyStart);
+      return;
+    }
+    raw(field);
   }
 
   /**
-   * The key field of a KeyValue, from a small cache of whole fields: attribute keys are a few constant
-   * strings, and were three quarters of the characters this encoder turned into UTF-8 (a profile of a server
-   * span). Looked up by identity from the slot of the string's own cached hash, a few slots on at most; a
-   * key that finds no slot free is encoded each time (the cache keeps the first keys it meets, for good).
+   * The slot of an attribute key in a small cache, or -1. Attribute keys are a few constant strings, and were
+   * three quarters of the characters this encoder turned into UTF-8 (a profile of a server span); most of
+   * their values repeat too from span to span (the method, the scheme, the route, the addresses). A slot
+   * keeps the key's whole field, and the last value written under it with, once that value came twice in a
+   * row, the whole KeyValue. Keys are looked up by identity from the slot of the string's own cached hash, a
+   * few slots on at most; the cache keeps the first keys it meets, for good, and a key that finds no slot
+   * free is encoded each time.
    */
-  private void keyField(String key) {
+  private int keySlot(String key) {
     if (key == null || key.isEmpty()) {
-      return;
+      return -1;
     }
     int home = key.hashCode();
     for (int probe = 0; probe < KEY_PROBES; probe++) {
       int slot = (home + probe) & (KEY_CACHE_SIZE - 1);
       String cached = keys[slot];
       if (cached == key) {
-        raw(keyFields[slot]);
-        return;
+        return slot;
       }
       if (cached == null) {
-        int start = written();
-        string(KEY_VALUE_KEY, key);
-        byte[] field = new byte[written() - start];
-        System.arraycopy(buffer, position, field, 0, field.length);
-        keyFields[slot] = field;
         keys[slot] = key;
-        return;
+        return slot;
       }
     }
-    string(KEY_VALUE_KEY, key);
+    return -1;
+  }
+
+  /** What was written since {@code start} bytes were, as a new array. */
+  private byte[] copyOfWritten(int start) {
+    byte[] copy = new byte[written() - start];
+    System.arraycopy(buffer, position, copy, 0, copy.length);
+    return copy;
   }
 
   /** AnyValue of an attribute; a oneof, so even an empty string or false is written. */

@@ -212,6 +212,48 @@ class OtlpTraceEncoderTest {
     }
   }
 
+  @Test
+  void valuesThatRepeatChangeOrChangeTypeUnderOneKeyAreEachEncodedAsThemselves() throws Exception {
+    AttributeKey<String> method = AttributeKey.stringKey("http.request.method");
+    AttributeKey<Long> port = AttributeKey.longKey("server.port");
+    // One key string, three types: one slot of the cache.
+    AttributeKey<String> asString = AttributeKey.stringKey("n");
+    AttributeKey<Long> asLong = AttributeKey.longKey("n");
+    AttributeKey<Boolean> asBoolean = AttributeKey.booleanKey("n");
+    List<Attributes> sets = List.of(
+        Attributes.of(method, "GET", asString, "1", port, 8080L),
+        Attributes.of(method, "GET", asString, "1", port, 8080L), // the second time: kept whole
+        Attributes.of(method, "GET", asString, "1", port, 8080L), // the third: copied as kept
+        Attributes.of(method, "POST", asLong, 1L, port, 8081L),
+        Attributes.of(method, new String("POST".toCharArray()), asLong, 1L, port, 8081L), // equal, not the same
+        Attributes.of(method, "POST", asBoolean, true, port, 8081L),
+        Attributes.of(method, "", asBoolean, true, port, 0L),
+        Attributes.of(method, "", asBoolean, false, port, 0L),
+        Attributes.of(method, "GET", asString, "1", port, 8080L),
+        Attributes.of(method, "GET", asString, "1", port, 8080L));
+    List<SpanData> spans = new ArrayList<>();
+    InstrumentationScopeInfo scope = InstrumentationScopeInfo.create("values");
+    for (Attributes attributes : sets) {
+      spans.add(TestSpanData.builder()
+          .setSpanContext(SpanContext.create(TRACE_ID, "3333333333333333", TraceFlags.getSampled(), TraceState.getDefault()))
+          .setResource(RESOURCE).setInstrumentationScopeInfo(scope)
+          .setName("values").setKind(SpanKind.SERVER).setStartEpochNanos(1).setEndEpochNanos(2)
+          .setAttributes(attributes).setTotalAttributeCount(attributes.size())
+          .setStatus(StatusData.unset()).setHasEnded(true).build());
+    }
+    OtlpTraceEncoder oneByOne = new OtlpTraceEncoder(16);
+    List<SpanData> encoded = new ArrayList<>();
+    for (SpanData span : spans) {
+      assertThat(oneByOne.encode(List.of(span)).toByteArray()).isEqualTo(sdkBytes(List.of(span)));
+      encoded.add(new EncodedSpan(oneByOne.spanEntry(span), span));
+    }
+    assertThat(new OtlpTraceEncoder().encode(encoded).toByteArray()).isEqualTo(sdkBytes(spans));
+    OtlpTraceEncoder batches = new OtlpTraceEncoder();
+    for (int round = 0; round < 2; round++) {
+      assertThat(batches.encode(spans).toByteArray()).isEqualTo(sdkBytes(spans));
+    }
+  }
+
   /** Ours and the SDK's: the same bytes, which the official classes decode (to the request returned). */
   private static ExportTraceServiceRequest assertSameAsSdk(List<SpanData> spans) throws IOException {
     byte[] ours = new OtlpTraceEncoder().encode(spans).toByteArray();

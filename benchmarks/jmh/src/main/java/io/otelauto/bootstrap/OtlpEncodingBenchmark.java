@@ -64,12 +64,13 @@ public class OtlpEncodingBenchmark {
     SpanContext caller = SpanContext.createFromRemoteParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
         TraceFlags.getSampled(), TraceState.getDefault());
     for (int i = 0; i < BATCH; i++) {
-      Span span = tracer.spanBuilder("GET /hello").setSpanKind(SpanKind.SERVER)
+      // As a server's spans come: each with its own path, peer port and ids; the rest repeats.
+      Span span = tracer.spanBuilder("GET /hello/{id}").setSpanKind(SpanKind.SERVER)
           .setParent(i % 2 == 0 ? Context.root() : Context.root().with(Span.wrap(caller)))
           .setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, "GET")
           .setAttribute(UrlAttributes.URL_SCHEME, "http")
-          .setAttribute(UrlAttributes.URL_PATH, "/hello")
-          .setAttribute(HttpAttributes.HTTP_ROUTE, "/hello")
+          .setAttribute(UrlAttributes.URL_PATH, "/hello/" + i)
+          .setAttribute(HttpAttributes.HTTP_ROUTE, "/hello/{id}")
           .setAttribute(ServerAttributes.SERVER_ADDRESS, "127.0.0.1")
           .setAttribute(ServerAttributes.SERVER_PORT, 8080L)
           .setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, "1.1")
