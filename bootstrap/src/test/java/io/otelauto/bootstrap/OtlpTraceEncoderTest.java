@@ -190,19 +190,10 @@ class OtlpTraceEncoderTest {
   void attributeKeysThatShareACacheSlotOrNotTheirIdentityAreEachEncodedAsThemselves() throws Exception {
     assertThat("Aa".hashCode()).isEqualTo("BB".hashCode()); // one slot of the key cache
     String copyOfPath = new String("url.path".toCharArray());
-    List<SpanData> spans = new ArrayList<>();
-    InstrumentationScopeInfo scope = InstrumentationScopeInfo.create("keys");
-    for (Attributes attributes : List.of(
+    List<SpanData> spans = serverSpans("keys", List.of(
         Attributes.of(AttributeKey.stringKey("Aa"), "1", AttributeKey.stringKey("BB"), "2"),
         Attributes.of(AttributeKey.stringKey("BB"), "3", AttributeKey.stringKey("url.path"), "/a"),
-        Attributes.of(AttributeKey.stringKey(copyOfPath), "/b", AttributeKey.stringKey("Aa"), "4"))) {
-      spans.add(TestSpanData.builder()
-          .setSpanContext(SpanContext.create(TRACE_ID, "2222222222222222", TraceFlags.getSampled(), TraceState.getDefault()))
-          .setResource(RESOURCE).setInstrumentationScopeInfo(scope)
-          .setName("keys").setKind(SpanKind.SERVER).setStartEpochNanos(1).setEndEpochNanos(2)
-          .setAttributes(attributes).setTotalAttributeCount(attributes.size())
-          .setStatus(StatusData.unset()).setHasEnded(true).build());
-    }
+        Attributes.of(AttributeKey.stringKey(copyOfPath), "/b", AttributeKey.stringKey("Aa"), "4")));
     OtlpTraceEncoder encoder = new OtlpTraceEncoder();
     for (int round = 0; round < 2; round++) { // the second round finds the keys cached
       assertThat(encoder.encode(spans).toByteArray()).isEqualTo(sdkBytes(spans));
@@ -231,16 +222,7 @@ class OtlpTraceEncoderTest {
         Attributes.of(method, "", asBoolean, false, port, 0L),
         Attributes.of(method, "GET", asString, "1", port, 8080L),
         Attributes.of(method, "GET", asString, "1", port, 8080L));
-    List<SpanData> spans = new ArrayList<>();
-    InstrumentationScopeInfo scope = InstrumentationScopeInfo.create("values");
-    for (Attributes attributes : sets) {
-      spans.add(TestSpanData.builder()
-          .setSpanContext(SpanContext.create(TRACE_ID, "3333333333333333", TraceFlags.getSampled(), TraceState.getDefault()))
-          .setResource(RESOURCE).setInstrumentationScopeInfo(scope)
-          .setName("values").setKind(SpanKind.SERVER).setStartEpochNanos(1).setEndEpochNanos(2)
-          .setAttributes(attributes).setTotalAttributeCount(attributes.size())
-          .setStatus(StatusData.unset()).setHasEnded(true).build());
-    }
+    List<SpanData> spans = serverSpans("values", sets);
     OtlpTraceEncoder oneByOne = new OtlpTraceEncoder(16);
     List<SpanData> encoded = new ArrayList<>();
     for (SpanData span : spans) {
@@ -252,6 +234,21 @@ class OtlpTraceEncoderTest {
     for (int round = 0; round < 2; round++) {
       assertThat(batches.encode(spans).toByteArray()).isEqualTo(sdkBytes(spans));
     }
+  }
+
+  /** One ended SERVER span per set of attributes, named and scoped {@code name}, otherwise alike. */
+  private static List<SpanData> serverSpans(String name, List<Attributes> sets) {
+    InstrumentationScopeInfo scope = InstrumentationScopeInfo.create(name);
+    List<SpanData> spans = new ArrayList<>();
+    for (Attributes attributes : sets) {
+      spans.add(TestSpanData.builder()
+          .setSpanContext(SpanContext.create(TRACE_ID, "2222222222222222", TraceFlags.getSampled(), TraceState.getDefault()))
+          .setResource(RESOURCE).setInstrumentationScopeInfo(scope)
+          .setName(name).setKind(SpanKind.SERVER).setStartEpochNanos(1).setEndEpochNanos(2)
+          .setAttributes(attributes).setTotalAttributeCount(attributes.size())
+          .setStatus(StatusData.unset()).setHasEnded(true).build());
+    }
+    return spans;
   }
 
   /** Ours and the SDK's: the same bytes, which the official classes decode (to the request returned). */
