@@ -15,9 +15,8 @@ import java.util.function.BiFunction;
  * its SERVER span, with the parent extracted from the request headers with the configured propagators, and
  * makes it current; later calls of the same request join it ({@link ServerRequest#reenter}), or, on the
  * thread already inside it with the same request object (a filter after the first, the servlet), return at
- * once. Returns what
- * the advice hands back at exit, or null. A failure of ours never reaches the container: the request then
- * goes on untraced.
+ * once. Returns what the advice hands back at exit, or null. A failure of ours never reaches the container:
+ * the request then goes on untraced.
  */
 final class ServletTracer implements BiFunction<Object, Object, Object> {
   /** The request attribute that holds the request's {@link ServerRequest}. */
