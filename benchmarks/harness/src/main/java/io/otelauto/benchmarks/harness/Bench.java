@@ -52,6 +52,8 @@ public final class Bench {
   /** Spans received by instrumentation scope, per saturation scenario and variant ("http, ours"). */
   final Map<String, Map<String, Long>> scopes = new LinkedHashMap<>();
   String loadTool = "";
+  /** How the saturation scenarios measure each variant: "4 windows of 5 s per variant, …". */
+  String loadWindows = "";
   double backgroundLoad = Double.NaN;
 
   private Bench(Map<String, String> options) {
@@ -131,13 +133,13 @@ public final class Bench {
         }
       }
       if (!skip.contains("http")) {
-        saturation(receiver, jdkHttpServer());
+        saturation(jdkHttpServer());
       }
       if (!skip.contains("servlet")) {
         if (springBoot == null || !Files.isRegularFile(springBoot)) {
           note("servlet: skipped, no --spring-boot-jar");
         } else {
-          saturation(receiver, springBootService());
+          saturation(springBootService());
         }
       }
       if (!skip.contains("ci")) {
@@ -271,22 +273,26 @@ public final class Bench {
         "--server.address=127.0.0.1"), "/rates/EUR", intOption("servlet-warmup-seconds", 60), false);
   }
 
-  private void saturation(OtlpReceiver receiver, SaturationTarget target) throws Exception {
+  private void saturation(SaturationTarget target) throws Exception {
     String scenario = target.scenario();
     int rounds = intOption("rounds-" + scenario, 3);
-    int warmup = target.warmupSeconds();
     int seconds = intOption("load-seconds", 20);
+    int windows = Math.max(1, Math.min(seconds, intOption("windows", 4)));
+    int windowSeconds = seconds / windows;
+    int primeSeconds = intOption("window-prime-seconds", 2);
     int connections = intOption("connections", 16);
     String wrk = options.getOrDefault("wrk", "none");
     boolean useWrk = !wrk.equals("none") && Files.isExecutable(Path.of(wrk));
     loadTool = useWrk
-        ? "wrk -t2 -c" + connections + " -d" + seconds + "s (keep-alive)"
-        : "the harness's Java load generator, " + connections + " keep-alive connections, " + seconds + " s";
+        ? "wrk -t2 -c" + connections + " (keep-alive)"
+        : "the harness's Java load generator, " + connections + " keep-alive connections";
+    loadWindows = windows + " windows of " + windowSeconds + " s per variant, each after " + primeSeconds
+        + " s of unmeasured load";
     if (!useWrk) {
       note("wrk not found: the load came from the Java load generator (slower than wrk; install wrk: apt-get install wrk)");
     }
-    log(scenario + ": " + target.path() + " at saturation: " + rounds + " rounds; " + loadTool + ", after a " + warmup
-        + " s warm-up");
+    log(scenario + ": " + target.path() + " at saturation: " + rounds + " rounds; " + loadTool + ", after a "
+        + target.warmupSeconds() + " s warm-up, " + loadWindows);
     // --encoder-ab: ours a second time, with the SDK's OTLP marshaller, in the same rounds (issue 16's A/B).
     List<Variant> variants = new ArrayList<>(Variant.COMPARED);
     if (options.containsKey("encoder-ab")) {
@@ -304,102 +310,182 @@ public final class Bench {
       }
       variants.add(Variant.OURS_WITH_ENV);
     }
+    Load load = (path, port, loadSeconds, log) -> load(useWrk, wrk, "http://127.0.0.1:" + port + path, port, path,
+        connections, loadSeconds, log);
+    // The host's speed drifts by more than the effects measured, within minutes: so every variant of a round
+    // lives at once, and their measured load comes in short windows taken in turns, so that each variant's sum
+    // covers the same stretch of time as the others'.
     for (int round = 0; round < rounds && inBudget(scenario, round); round++) {
-      for (Variant variant : Variant.order(round, variants)) {
-        Run run = new Run(scenario, variant, round + 1);
-        int port = Proc.freeLoopbackPort();
-        receiver.reset();
-        List<String> args = target.args().apply(port);
-        Map<String, String> env = env(receiver, "bench-" + scenario + "-server");
-        if (variant == Variant.OURS_SDK_ENCODER) {
-          env.put("OTEL_AUTO_INSTRUMENT_OTLP_ENCODER", "sdk");
-        } else if (variant == Variant.OURS_NO_EXPORT) {
-          env.put("OTEL_TRACES_EXPORTER", "none");
-        } else if (variant == Variant.OURS_WITH_ENV) {
-          env.put(abEnv[0], abEnv[1]);
+      List<SaturatedServer> servers = new ArrayList<>();
+      try {
+        for (Variant variant : Variant.order(round, variants)) {
+          SaturatedServer server = new SaturatedServer(target, variant, round + 1);
+          servers.add(server);
+          server.start(abEnv);
         }
-        Proc proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, args), env,
-            logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + ".log"), gnuTime);
-        long deadline = proc.startNanos + 60_000_000_000L;
-        while (System.nanoTime() < deadline && proc.process.isAlive() && !Proc.accepts(port)) {
-          Thread.sleep(20);
+        for (SaturatedServer server : servers) {
+          server.warmUp(load);
         }
-        if (!Proc.accepts(port)) {
-          proc.kill();
-          proc.forget();
-          run.fail("the server did not listen within 60 s");
-          record(run, "");
-          continue;
+        for (int window = 0; window < windows; window++) {
+          for (SaturatedServer server : Variant.order(window, servers)) {
+            server.measureWindow(load, window, primeSeconds, windowSeconds);
+          }
         }
-        String url = "http://127.0.0.1:" + port + target.path();
-        long warmupRequests = 0;
-        if (warmup > 0) {
-          Path warmupLog = logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + "-warmup.wrk");
-          warmupRequests = load(useWrk, wrk, url, port, target.path(), connections, warmup, warmupLog).requests();
+      } finally {
+        for (SaturatedServer server : servers) {
+          server.finish();
         }
-        long jitBefore = Proc.compilerCpuMillis(proc.program());
-        long processBefore = Proc.processCpuMillis(proc.program());
-        long exportBefore = Proc.exportCpuMillis(proc.program());
-        long receiverBefore = Proc.receiverCpuMillis();
-        long gcBefore = Proc.gcCpuMillis(proc.program());
-        Path loadLog = logs.resolve(scenario + "-" + variant.id + "-r" + (round + 1) + ".wrk");
-        LoadGenerator.Result result = load(useWrk, wrk, url, port, target.path(), connections, seconds, loadLog);
-        long jitAfter = Proc.compilerCpuMillis(proc.program());
-        long processAfter = Proc.processCpuMillis(proc.program());
-        long exportAfter = Proc.exportCpuMillis(proc.program());
-        long receiverAfter = Proc.receiverCpuMillis();
-        long gcAfter = Proc.gcCpuMillis(proc.program());
-        run.jitMillisMeasured = jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore;
-        run.processMillisMeasured = processBefore < 0 || processAfter < 0 ? -1 : processAfter - processBefore;
-        run.receiverMillisMeasured = receiverBefore < 0 || receiverAfter < 0 ? -1 : receiverAfter - receiverBefore;
-        run.gcMillisMeasured = gcBefore < 0 || gcAfter < 0 ? -1 : gcAfter - gcBefore;
-        if (variant == Variant.OURS || variant == Variant.OURS_SDK_ENCODER || variant == Variant.OURS_WITH_ENV) {
-          run.exportMillisMeasured = exportBefore < 0 || exportAfter < 0 ? -1 : exportAfter - exportBefore;
-        }
-        run.requestsPerSecond = result.requestsPerSecond();
-        run.measuredRequests = result.requests();
-        run.loadErrors = result.errors();
-        run.healthyRssKib = Proc.vmHwmKib(proc.program());
-        proc.stop(30_000);
-        run.peakRssKib = run.healthyRssKib;
-        run.usage(proc.usage());
-        proc.forget();
-        // After the exit the exporter has flushed what it will ever send; let the receiver finish counting.
+      }
+    }
+  }
+
+  /** The load on one server: {@code GET path} on 127.0.0.1:port at saturation for a number of seconds. */
+  @FunctionalInterface
+  private interface Load {
+    LoadGenerator.Result run(String path, int port, int seconds, Path log) throws Exception;
+  }
+
+  /**
+   * One variant's server in a saturation round, with its own OTLP receiver (spans delivered stay per variant):
+   * started, warmed up, measured window by window (the figures summed), then stopped and recorded.
+   */
+  private final class SaturatedServer {
+    final SaturationTarget target;
+    final Variant variant;
+    final Run run;
+    final String name;
+    final OtlpReceiver receiver = new OtlpReceiver();
+    Proc proc;
+    int port;
+    /** Requests the load tool counted as answered outside the measured windows: warm-up and primes. */
+    long unmeasuredRequests;
+    double measuredSeconds;
+
+    SaturatedServer(SaturationTarget target, Variant variant, int round) throws IOException {
+      this.target = target;
+      this.variant = variant;
+      this.run = new Run(target.scenario(), variant, round);
+      this.name = target.scenario() + "-" + variant.id + "-r" + round;
+    }
+
+    void start(String[] abEnv) throws Exception {
+      port = Proc.freeLoopbackPort();
+      Map<String, String> env = env(receiver, "bench-" + target.scenario() + "-server");
+      if (variant == Variant.OURS_SDK_ENCODER) {
+        env.put("OTEL_AUTO_INSTRUMENT_OTLP_ENCODER", "sdk");
+      } else if (variant == Variant.OURS_NO_EXPORT) {
+        env.put("OTEL_TRACES_EXPORTER", "none");
+      } else if (variant == Variant.OURS_WITH_ENV) {
+        env.put(abEnv[0], abEnv[1]);
+      }
+      proc = Proc.start(variant.command(java, launcher, otelAgent, emptyAgent, target.args().apply(port)), env,
+          logs.resolve(name + ".log"), gnuTime);
+      long deadline = proc.startNanos + 60_000_000_000L;
+      while (System.nanoTime() < deadline && proc.process.isAlive() && !Proc.accepts(port)) {
+        Thread.sleep(20);
+      }
+      if (!Proc.accepts(port)) {
+        run.fail("the server did not listen within 60 s");
+      }
+      run.measuredRequests = 0;
+      run.loadErrors = 0;
+      run.jitMillisMeasured = 0;
+      run.processMillisMeasured = 0;
+      run.receiverMillisMeasured = 0;
+      run.gcMillisMeasured = 0;
+      // The OpenTelemetry agent names its export threads otherwise: theirs is not measured.
+      run.exportMillisMeasured = variant == Variant.OURS || variant == Variant.OURS_SDK_ENCODER
+          || variant == Variant.OURS_WITH_ENV ? 0 : -1;
+    }
+
+    void warmUp(Load load) throws Exception {
+      if (run.ok && target.warmupSeconds() > 0) {
+        unmeasuredRequests += load.run(target.path(), port, target.warmupSeconds(), logs.resolve(name + "-warmup.wrk"))
+            .requests();
+      }
+    }
+
+    /**
+     * One measured window, after a few seconds of unmeasured load: the server has been idle while the others
+     * were measured, and a container trims its idle threads.
+     */
+    void measureWindow(Load load, int window, int primeSeconds, int seconds) throws Exception {
+      if (!run.ok) {
+        return;
+      }
+      if (primeSeconds > 0) {
+        unmeasuredRequests += load.run(target.path(), port, primeSeconds, logs.resolve(name + "-prime.wrk")).requests();
+      }
+      ProcessHandle program = proc.program();
+      long jit = Proc.compilerCpuMillis(program);
+      long process = Proc.processCpuMillis(program);
+      long export = Proc.exportCpuMillis(program);
+      long receiving = Proc.receiverCpuMillis();
+      long gc = Proc.gcCpuMillis(program);
+      LoadGenerator.Result result = load.run(target.path(), port, seconds, logs.resolve(name + "-w" + (window + 1) + ".wrk"));
+      run.jitMillisMeasured = add(run.jitMillisMeasured, jit, Proc.compilerCpuMillis(program));
+      run.processMillisMeasured = add(run.processMillisMeasured, process, Proc.processCpuMillis(program));
+      run.exportMillisMeasured = add(run.exportMillisMeasured, export, Proc.exportCpuMillis(program));
+      run.receiverMillisMeasured = add(run.receiverMillisMeasured, receiving, Proc.receiverCpuMillis());
+      run.gcMillisMeasured = add(run.gcMillisMeasured, gc, Proc.gcCpuMillis(program));
+      run.measuredRequests += result.requests();
+      run.loadErrors += result.errors();
+      measuredSeconds += result.seconds();
+      if (result.requests() <= 0) {
+        run.fail("no request completed in window " + (window + 1));
+      }
+    }
+
+    /** A sum of per-window differences that stays -1 once any reading was unknown. */
+    private static long add(long sum, long before, long after) {
+      return sum < 0 || before < 0 || after < 0 ? -1 : sum + after - before;
+    }
+
+    void finish() throws Exception {
+      if (proc == null) {
+        receiver.close();
+        return;
+      }
+      run.requestsPerSecond = measuredSeconds > 0 ? run.measuredRequests / measuredSeconds : Double.NaN;
+      run.healthyRssKib = Proc.vmHwmKib(proc.program());
+      proc.stop(30_000);
+      run.peakRssKib = run.healthyRssKib;
+      run.usage(proc.usage());
+      proc.forget();
+      // After the exit the exporter has flushed what it will ever send; let the receiver finish counting.
+      try (receiver) {
         receiver.awaitQuiet(500, 15_000);
         run.spans = receiver.serverSpans();
         String output = proc.output();
-        Matcher handled = Pattern.compile("handled=(\\d+)").matcher(output);
         if (target.reportsHandled()) {
+          Matcher handled = Pattern.compile("handled=(\\d+)").matcher(output);
           run.handled = handled.find() ? Long.parseLong(handled.group(1)) : -1;
         } else {
-          run.handled = result.requests() > 0 ? warmupRequests + result.requests() : -1;
+          run.handled = run.measuredRequests > 0 ? unmeasuredRequests + run.measuredRequests : -1;
         }
         Matcher notExported = Pattern.compile("spans not exported in all: (\\d+)").matcher(output);
         run.reportedNotExported = notExported.find() ? Long.parseLong(notExported.group(1)) : -1;
-        if (run.handled <= 0) {
+        if (run.ok && run.handled <= 0) {
           run.fail("the server did not report the requests it served");
-        }
-        if (result.requests() <= 0) {
-          run.fail("no request completed");
         }
         if (receiver.badBodies() > 0) {
           run.fail(receiver.badBodies() + " OTLP bodies could not be decoded");
         }
-        if (variant != Variant.PLAIN && variant != Variant.OURS_NO_EXPORT && run.spans == 0) {
+        if (run.ok && variant != Variant.PLAIN && variant != Variant.OURS_NO_EXPORT && run.spans == 0) {
           run.fail("no span was delivered");
         }
         check(run, variant.checkOutput(output));
-        scopes.merge(scenario + ", " + variant.label, receiver.spansByScope(), (a, b) -> {
+        scopes.merge(target.scenario() + ", " + variant.label, receiver.spansByScope(), (a, b) -> {
           Map<String, Long> sum = new LinkedHashMap<>(a);
           b.forEach((k, v) -> sum.merge(k, v, Long::sum));
           return sum;
         });
-        record(run, String.format(Locale.ROOT, "%8.0f req/s  %d served, %d SERVER spans%s%s%s%s", run.requestsPerSecond,
-            run.handled, run.spans, variant == Variant.PLAIN || variant == Variant.OURS_NO_EXPORT ? "" : " (" + Report.pct(run.delivered()) + ")",
-            run.loadErrors > 0 ? ", " + run.loadErrors + " load errors" : "",
-            run.jitMillisMeasured >= 0 ? String.format(Locale.ROOT, ", JIT %.1f s CPU while measured", run.jitMillisMeasured / 1000.0) : "",
-            run.reportedNotExported >= 0 ? ", agent reported " + run.reportedNotExported + " not exported" : ""));
       }
+      record(run, String.format(Locale.ROOT, "%8.0f req/s  %d served, %d SERVER spans%s%s%s%s", run.requestsPerSecond,
+          run.handled, run.spans, variant == Variant.PLAIN || variant == Variant.OURS_NO_EXPORT ? "" : " (" + Report.pct(run.delivered()) + ")",
+          run.loadErrors > 0 ? ", " + run.loadErrors + " load errors" : "",
+          run.jitMillisMeasured >= 0 ? String.format(Locale.ROOT, ", JIT %.1f s CPU while measured", run.jitMillisMeasured / 1000.0) : "",
+          run.reportedNotExported >= 0 ? ", agent reported " + run.reportedNotExported + " not exported" : ""));
     }
   }
 

@@ -178,9 +178,12 @@ final class Report {
       }
     }
     md.append(String.join("; ", rounds)).append(". Each round runs the variants one after the other, in an order "
-        + "that changes from round to round.");
+        + "that changes from round to round; in the saturation scenarios, the variants of a round are all started, "
+        + "each is warmed up, and then their measured load comes in short windows taken in turns, so that the "
+        + "host's drift falls alike on each.");
     if (has("http") || has("servlet")) {
-      md.append(" Load: ").append(bench.loadTool).append(", measured after a warm-up of ");
+      md.append(" Load: ").append(bench.loadTool).append(", ").append(bench.loadWindows)
+          .append(", measured after a warm-up of ");
       List<String> warmups = new ArrayList<>();
       if (has("http")) {
         warmups.add(bench.intOption("warmup-seconds", 20) + " s (JDK HTTP server, " + bench.intOption("server-threads", 4)

@@ -69,11 +69,11 @@ enum Variant {
   }
 
   /**
-   * Round {@code round}'s order of {@code variants}: rotated each round and reversed every other cycle, so no
-   * variant always runs first, or always right after the same other one.
+   * Round {@code round}'s order of {@code variants} (or of what runs them): rotated each round and reversed
+   * every other cycle, so no variant always runs first, or always right after the same other one.
    */
-  static List<Variant> order(int round, List<Variant> variants) {
-    List<Variant> order = new ArrayList<>(variants);
+  static <T> List<T> order(int round, List<T> variants) {
+    List<T> order = new ArrayList<>(variants);
     java.util.Collections.rotate(order, -(round % order.size()));
     if ((round / order.size()) % 2 == 1) {
       java.util.Collections.reverse(order);
