@@ -50,6 +50,15 @@ public final class JavaxShop {
     }
   }
 
+  /** {@code /oops}: the error page for 404 and 500, dispatched by the container after the request's servlet. */
+  public static final class ErrorPage extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+      PatcherTestKit.install().openTelemetry().getTracer("test").spanBuilder("render error page").startSpan().end();
+      response.getWriter().write("error page");
+    }
+  }
+
   /** {@code /forward}: forwards to an order. */
   public static final class Forward extends HttpServlet {
     @Override

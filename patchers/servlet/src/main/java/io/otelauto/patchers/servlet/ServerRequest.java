@@ -7,15 +7,20 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
 import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.servlet.ServletAttributes.RouteName;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * The SERVER span of one request, kept in a request attribute for as long as the request lives: every later
- * dispatch of the same request (a nested filter, a forward or include, an async or error dispatch) finds it
- * there and joins it instead of starting a span of its own.
+ * The SERVER span of one request. On the thread that runs it, the request's first call (the first filter or
+ * the servlet) keeps it in a thread-local, where every nested call (a filter after the first, the servlet, a
+ * forward or include) finds it and does nothing more. When a later dispatch may come on another thread or
+ * after the first call returned (an async or error dispatch: the request went async, threw, or has an error
+ * status), it is also kept in a request attribute, where that dispatch finds it and joins it instead of
+ * starting a span of its own. Most requests never need the attribute, so they never set it.
  *
  * <p>As a {@link Consumer}, it is the exit of the request's outermost call (the first filter or the
  * servlet): it ends the span, or, when the request went asynchronous, leaves that to the async context's
@@ -31,12 +36,22 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
   private final AgentLog log;
   /**
    * The request each thread is dispatching now: its outermost call, or a later dispatch it joined. A nested
-   * filter or the servlet on that thread finds it here (by the request's identity) without asking the
-   * container for the request attribute, four or five times per request behind Spring Boot's filters.
+   * filter, the servlet, a forward or an include on that thread finds it here without asking the container
+   * for anything, four or five times per request behind Spring Boot's filters.
    */
   private static final ThreadLocal<ServerRequest> DISPATCHING = new ThreadLocal<>();
+  private static final VarHandle ENDED;
 
-  private final AtomicBoolean ended = new AtomicBoolean();
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(ServerRequest.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  @SuppressWarnings("unused") // through ENDED: the span ends once
+  private volatile boolean ended;
   private ServerRequest outer;
   private Scope scope;
   private volatile Throwable failure;
@@ -53,10 +68,12 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
     this.log = log;
   }
 
-  /** Whether this thread is inside a dispatch of {@code request} (the same object, not a wrapper of it). */
-  static boolean isDispatchingOnThisThread(Object request) {
-    ServerRequest current = DISPATCHING.get();
-    return current != null && current.request == request;
+  /**
+   * Whether this thread is inside a traced request's dispatch: a servlet or filter called there, with that
+   * request or a wrapper of it (a forward, an include), is part of that request.
+   */
+  static boolean isDispatchingOnThisThread() {
+    return DISPATCHING.get() != null;
   }
 
   /** Makes the span current on this thread for the outermost call; {@link #accept} undoes it. */
@@ -68,9 +85,9 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
   }
 
   /**
-   * A later call for the same request: on the thread already inside it (a filter after the first, the
-   * servlet, a forward or include) nothing to do; on another thread (an async dispatch) or after the first
-   * dispatch (an error page), the span's context is made current for the length of the call.
+   * A later dispatch of the same request, found through the request attribute: on another thread (an async
+   * dispatch) or after the first call returned (an error page), the span's context is made current for the
+   * length of the call.
    */
   Consumer<Throwable> reenter() {
     ServerRequest previous = DISPATCHING.get();
@@ -92,16 +109,21 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
     outer = null;
     scope.close();
     try {
-      String route = ServletAttributes.route(api, request);
-      if (route != null) {
-        span.setAttribute(HttpAttributes.HTTP_ROUTE, route);
+      RouteName named = ServletAttributes.routeName(api, request, method);
+      if (named != null) {
+        span.setAttribute(HttpAttributes.HTTP_ROUTE, named.route());
+        span.updateName(named.spanName());
       }
-      span.updateName(ServletAttributes.spanName(method, route));
       if (thrown != null) {
         failure = thrown;
       } else if (api.isAsyncStarted(request)) {
+        keepForLaterDispatches();
         api.addAsyncListener(request, this);
         return;
+      }
+      if (thrown != null || api.status(response) >= 400) {
+        // The container may dispatch the request again to an error page, after this call.
+        keepForLaterDispatches();
       }
     } catch (RuntimeException | LinkageError e) {
       log.errorOnce("servlet.exit", "Could not complete the SERVER span of a servlet request", e);
@@ -109,9 +131,13 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
     end(response);
   }
 
+  private void keepForLaterDispatches() {
+    api.setAttribute(request, ServletTracer.REQUEST_ATTRIBUTE, this);
+  }
+
   /** The span ends once, with the response's status: when the servlet returns, or when async completes. */
   private void end(Object finalResponse) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!ENDED.compareAndSet(this, false, true)) {
       return;
     }
     try {

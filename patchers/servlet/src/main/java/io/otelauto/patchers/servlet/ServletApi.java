@@ -226,17 +226,20 @@ final class ServletApi {
     return httpServletResponse.isInstance(response) ? (Integer) call(getStatus, response) : 0;
   }
 
-  /** The servlet mapping's pattern and match type (e.g. {@code /orders/*} and {@code PATH}), null before 4.0. */
-  String[] mapping(Object request) {
-    if (getHttpServletMapping == null) {
-      return null;
-    }
-    Object mapping = call(getHttpServletMapping, request);
-    if (mapping == null) {
-      return null;
-    }
-    Object match = call(getMappingMatch, mapping);
-    return new String[] {(String) call(getMappingPattern, mapping), match == null ? null : ((Enum<?>) match).name()};
+  /** The request's servlet mapping (an {@code HttpServletMapping}), null before Servlet 4.0 or when there is none. */
+  Object servletMapping(Object request) {
+    return getHttpServletMapping == null ? null : call(getHttpServletMapping, request);
+  }
+
+  /** The mapping's match type ({@code PATH}, {@code DEFAULT}, ...), null for no mapping. */
+  String mappingMatch(Object servletMapping) {
+    Object match = servletMapping == null ? null : call(getMappingMatch, servletMapping);
+    return match == null ? null : ((Enum<?>) match).name();
+  }
+
+  /** The mapping's pattern ({@code /orders/*}, {@code *.jsp}, ...). */
+  String mappingPattern(Object servletMapping) {
+    return (String) call(getMappingPattern, servletMapping);
   }
 
   /** Adds {@code handler}, as an {@code AsyncListener}, to the request's async context. */

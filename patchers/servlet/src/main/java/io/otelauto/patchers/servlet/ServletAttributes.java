@@ -67,28 +67,58 @@ final class ServletAttributes {
     }
   }
 
-  /** The route of the request as it leaves the servlet, or null when neither framework nor mapping tells. */
-  static String route(ServletApi api, Object request) {
+  /**
+   * The route of the request as it leaves the servlet and the span name it gives, or null when neither
+   * framework nor mapping tells.
+   */
+  static RouteName routeName(ServletApi api, Object request, String method) {
     String contextPath = nullToEmpty(api.contextPath(request));
-    String[] mapping = api.mapping(request);
+    Object mapping = api.servletMapping(request);
+    String match = api.mappingMatch(mapping);
     Object pattern = api.attribute(request, SPRING_MVC_PATTERN);
     if (pattern instanceof String) {
       // Spring's patterns are relative to the DispatcherServlet's path when it is mapped to one (/api/*).
-      boolean pathMapped = mapping != null ? "PATH".equals(mapping[1]) : api.pathInfo(request) != null;
-      return contextPath + (pathMapped ? nullToEmpty(api.servletPath(request)) : "") + pattern;
+      boolean pathMapped = mapping != null ? "PATH".equals(match) : api.pathInfo(request) != null;
+      return RouteName.of(method, contextPath, pathMapped ? nullToEmpty(api.servletPath(request)) : "", (String) pattern);
     }
-    if (mapping == null || mapping[1] == null) {
+    if (match == null) {
       return null;
     }
-    switch (mapping[1]) {
+    switch (match) {
       case "CONTEXT_ROOT":
-        return contextPath + "/";
+        return RouteName.of(method, contextPath, "", "/");
       case "DEFAULT":
-        return contextPath + "/*";
+        return RouteName.of(method, contextPath, "", "/*");
       case "EXTENSION":
-        return contextPath + "/" + mapping[0];
+        return RouteName.of(method, contextPath, "/", api.mappingPattern(mapping));
       default: // EXACT and PATH: the pattern is the route
-        return contextPath + mapping[0];
+        return RouteName.of(method, contextPath, "", api.mappingPattern(mapping));
+    }
+  }
+
+  /**
+   * A route ({@code contextPath + middle + tail}) and the span name it gives with one method, made once and
+   * then found again by the requests on the same route: no concatenation per request, and the encoder, which
+   * keeps a value that repeats, meets the very same strings.
+   */
+  record RouteName(String method, String contextPath, String middle, String tail, String route, String spanName) {
+    /** Racy by design: a slot holds an immutable entry, and a lost write only costs one more concatenation. */
+    private static final RouteName[] KNOWN = new RouteName[64];
+
+    static RouteName of(String method, String contextPath, String middle, String tail) {
+      if (tail == null) {
+        return null;
+      }
+      int slot = (tail.hashCode() * 31 + method.hashCode()) & (KNOWN.length - 1);
+      RouteName known = KNOWN[slot];
+      if (known != null && known.tail.equals(tail) && known.method.equals(method)
+          && known.contextPath.equals(contextPath) && known.middle.equals(middle)) {
+        return known;
+      }
+      String route = contextPath + middle + tail;
+      RouteName made = new RouteName(method, contextPath, middle, tail, route, ServletAttributes.spanName(method, route));
+      KNOWN[slot] = made;
+      return made;
     }
   }
 

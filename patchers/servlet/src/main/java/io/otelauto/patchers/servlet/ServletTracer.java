@@ -13,13 +13,13 @@ import java.util.function.BiFunction;
 /**
  * The hook {@link RequestAdvice} calls on entering a servlet or filter: the first call of a request starts
  * its SERVER span, with the parent extracted from the request headers with the configured propagators, and
- * makes it current; later calls of the same request join it ({@link ServerRequest#reenter}), or, on the
- * thread already inside it with the same request object (a filter after the first, the servlet), return at
- * once. Returns what the advice hands back at exit, or null. A failure of ours never reaches the container:
+ * makes it current; a call on the thread already inside a request (a filter after the first, the servlet, a
+ * forward or include) returns at once; a later dispatch of the request (async, error page) joins its span
+ * ({@link ServerRequest#reenter}). Returns what the advice hands back at exit, or null. A failure of ours never reaches the container:
  * the request then goes on untraced.
  */
 final class ServletTracer implements BiFunction<Object, Object, Object> {
-  /** The request attribute that holds the request's {@link ServerRequest}. */
+  /** The request attribute that holds the request's {@link ServerRequest} for later dispatches. */
   static final String REQUEST_ATTRIBUTE = ServerRequest.class.getName();
 
   private final Tracer tracer;
@@ -35,7 +35,7 @@ final class ServletTracer implements BiFunction<Object, Object, Object> {
   @Override
   public Object apply(Object request, Object response) {
     try {
-      if (ServerRequest.isDispatchingOnThisThread(request)) {
+      if (ServerRequest.isDispatchingOnThisThread()) {
         return null;
       }
       ServletApi api = ServletApi.of(request);
@@ -53,9 +53,7 @@ final class ServletTracer implements BiFunction<Object, Object, Object> {
           .setParent(parent);
       ServletAttributes.onStart(api, request, method, builder);
       Span span = builder.startSpan();
-      ServerRequest server = new ServerRequest(api, request, response, method, span, parent.with(span), log);
-      api.setAttribute(request, REQUEST_ATTRIBUTE, server);
-      return server.enter();
+      return new ServerRequest(api, request, response, method, span, parent.with(span), log).enter();
     } catch (RuntimeException | LinkageError e) {
       log.errorOnce("servlet.start", "Could not start the SERVER span of a servlet request; it goes on untraced", e);
       return null;

@@ -22,10 +22,12 @@ import org.eclipse.jetty.server.ServerConnector;
 /**
  * A real container on 127.0.0.1 (a free port) serving the test webapp under the context path {@code /shop}:
  * {@code /orders/*}, {@code /fail}, {@code /unavailable}, {@code /forward}, {@code /async}, the default
- * servlet {@code /} (404), and a filter on {@code /*}.
+ * servlet {@code /} (404), the error page {@code /oops} for 404 and 500, and a filter on {@code /*}.
  */
 interface ContainerUnderTest extends AutoCloseable {
   String CONTEXT = "/shop";
+  /** The error page for 404 and 500 (an exception), which the container dispatches to after the servlet. */
+  String ERROR_PAGE = "/oops";
 
   int port();
 
@@ -34,10 +36,10 @@ interface ContainerUnderTest extends AutoCloseable {
     return jakarta
         ? Map.of("/orders/*", JakartaShop.Orders.class, "/fail", JakartaShop.Failing.class,
             "/unavailable", JakartaShop.Unavailable.class, "/forward", JakartaShop.Forward.class,
-            "/async", JakartaShop.Async.class, "/", JakartaShop.NotFound.class)
+            "/async", JakartaShop.Async.class, "/", JakartaShop.NotFound.class, ERROR_PAGE, JakartaShop.ErrorPage.class)
         : Map.of("/orders/*", JavaxShop.Orders.class, "/fail", JavaxShop.Failing.class,
             "/unavailable", JavaxShop.Unavailable.class, "/forward", JavaxShop.Forward.class,
-            "/async", JavaxShop.Async.class, "/", JavaxShop.NotFound.class);
+            "/async", JavaxShop.Async.class, "/", JavaxShop.NotFound.class, ERROR_PAGE, JavaxShop.ErrorPage.class);
   }
 
   static ContainerUnderTest start(String name, Path baseDir) throws Exception {
@@ -69,6 +71,12 @@ interface ContainerUnderTest extends AutoCloseable {
       Tomcat.addServlet(context, servletName, (jakarta.servlet.Servlet) servlet.getValue().getConstructor().newInstance())
           .setAsyncSupported(true);
       context.addServletMappingDecoded(servlet.getKey(), servletName);
+    }
+    for (int code : new int[] {404, 500}) {
+      org.apache.tomcat.util.descriptor.web.ErrorPage page = new org.apache.tomcat.util.descriptor.web.ErrorPage();
+      page.setErrorCode(code);
+      page.setLocation(ERROR_PAGE);
+      context.addErrorPage(page);
     }
     FilterDef filter = new FilterDef();
     filter.setFilterName("trace-header");
@@ -106,6 +114,10 @@ interface ContainerUnderTest extends AutoCloseable {
     }
     context.addFilter(JakartaShop.TraceHeader.class, "/*", EnumSet.of(jakarta.servlet.DispatcherType.REQUEST))
         .setAsyncSupported(true);
+    var errorPages = new org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler();
+    errorPages.addErrorPage(404, ERROR_PAGE);
+    errorPages.addErrorPage(500, ERROR_PAGE);
+    context.setErrorHandler(errorPages);
     server.setHandler(context);
     return jetty(server, connector);
   }
@@ -123,6 +135,10 @@ interface ContainerUnderTest extends AutoCloseable {
     }
     context.addFilter(JavaxShop.TraceHeader.class, "/*", EnumSet.of(javax.servlet.DispatcherType.REQUEST))
         .setAsyncSupported(true);
+    var errorPages = new org.eclipse.jetty.ee8.servlet.ErrorPageErrorHandler();
+    errorPages.addErrorPage(404, ERROR_PAGE);
+    errorPages.addErrorPage(500, ERROR_PAGE);
+    context.setErrorHandler(errorPages);
     server.setHandler(context.get());
     return jetty(server, connector);
   }
@@ -152,6 +168,7 @@ interface ContainerUnderTest extends AutoCloseable {
       deployment.addServlet(Servlets.servlet("servlet" + n++, servlet.getValue().asSubclass(jakarta.servlet.Servlet.class))
           .addMapping(servlet.getKey()).setAsyncSupported(true));
     }
+    deployment.addErrorPages(Servlets.errorPage(ERROR_PAGE, 404), Servlets.errorPage(ERROR_PAGE, 500));
     deployment.addFilter(Servlets.filter("trace-header", JakartaShop.TraceHeader.class).setAsyncSupported(true))
         .addFilterUrlMapping("trace-header", "/*", jakarta.servlet.DispatcherType.REQUEST);
     DeploymentManager manager = Servlets.defaultContainer().addDeployment(deployment);

@@ -140,6 +140,25 @@ class ServletPatcherTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"tomcat-11", "jetty-12-ee10", "jetty-12-ee8-javax", "undertow-2.3"})
+  void theErrorPageAfterAnExceptionOrA404IsInsideTheRequestsOneServerSpan(String name) throws Exception {
+    start(name);
+
+    for (String path : List.of("/shop/fail", "/shop/no/such/page/17")) {
+      HttpResponse<String> response = get(path, null);
+
+      assertThat(response.body()).isEqualTo("error page");
+      List<SpanData> spans = KIT.awaitSpans(2, TIMEOUT);
+      SpanData server = only(spans, SpanKind.SERVER);
+      assertThat(server.getAttributes().get(UrlAttributes.URL_PATH)).isEqualTo(path);
+      assertThat(server.getAttributes().get(HttpAttributes.HTTP_RESPONSE_STATUS_CODE))
+          .isEqualTo((long) response.statusCode());
+      assertThat(named(spans, "render error page").getParentSpanId()).isEqualTo(server.getSpanId());
+      KIT.clearSpans();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tomcat-11", "jetty-12-ee10", "jetty-12-ee8-javax", "undertow-2.3"})
   void anAsyncRequestEndsWhenItCompletesWithItsWorkInside(String name) throws Exception {
     start(name);
 
