@@ -429,6 +429,7 @@ public final class Bench {
       run.receiverMillisMeasured = add(run.receiverMillisMeasured, receiving, Proc.receiverCpuMillis());
       run.gcMillisMeasured = add(run.gcMillisMeasured, gc, Proc.gcCpuMillis(program));
       run.measuredRequests += result.requests();
+      run.windowRequestsPerSecond.add(result.requestsPerSecond());
       run.loadErrors += result.errors();
       measuredSeconds += result.seconds();
       if (result.requests() <= 0) {

@@ -36,6 +36,8 @@ final class Run {
   /** Spans the agent itself reported as not exported (its "spans not exported in all" line); -1 if none. */
   long reportedNotExported = -1;
   long spans = -1;
+  /** Saturation scenarios: the requests/s of each measured window, in the order of the round's turns. */
+  final java.util.List<Double> windowRequestsPerSecond = new java.util.ArrayList<>();
 
   Run(String scenario, Variant variant, int round) {
     this.scenario = scenario;
@@ -91,7 +93,7 @@ final class Run {
   static String csvHeader() {
     return "scenario,variant,round,ok,wall_ms,peak_rss_kib,cpu_s,foreign_cpu_s,healthy_rss_kib,requests_per_s,measured_requests,"
         + "load_errors,requests_served,spans_delivered,delivered_fraction,jit_cpu_ms_measured,agent_reported_not_exported,"
-        + "process_cpu_ms_measured,export_threads_cpu_ms_measured,receiver_cpu_ms_measured,gc_cpu_ms_measured,note";
+        + "process_cpu_ms_measured,export_threads_cpu_ms_measured,receiver_cpu_ms_measured,gc_cpu_ms_measured,window_requests_per_s,note";
   }
 
   String csv() {
@@ -99,7 +101,8 @@ final class Run {
         num(wallMs), Long.toString(peakRssKib), num(cpuSeconds), num(foreignCpuSeconds), Long.toString(healthyRssKib), num(requestsPerSecond),
         Long.toString(measuredRequests), Long.toString(loadErrors), Long.toString(handled), Long.toString(spans),
         num(delivered()), Long.toString(jitMillisMeasured), Long.toString(reportedNotExported),
-        Long.toString(processMillisMeasured), Long.toString(exportMillisMeasured), Long.toString(receiverMillisMeasured), Long.toString(gcMillisMeasured), '"' + note.replace('"', '\'') + '"');
+        Long.toString(processMillisMeasured), Long.toString(exportMillisMeasured), Long.toString(receiverMillisMeasured), Long.toString(gcMillisMeasured),
+        windowRequestsPerSecond.stream().map(Run::num).collect(java.util.stream.Collectors.joining(";")), '"' + note.replace('"', '\'') + '"');
   }
 
   private static String num(double value) {
