@@ -61,26 +61,33 @@ final class Report {
     return Stat.of(values);
   }
 
-  /**
-   * {@code compare(variant's figure, plain's figure)} for each round in which both runs are valid: the median,
-   * min and max of those.
-   */
-  Stat paired(String scenario, Variant variant, ToDoubleFunction<Run> figure, java.util.function.DoubleBinaryOperator compare) {
-    List<Double> values = new ArrayList<>();
+  /** Each valid run of {@code variant} with the plain JVM's valid run of the same round. */
+  private void pairsWithPlain(String scenario, Variant variant, java.util.function.BiConsumer<Run, Run> pair) {
     for (Run run : bench.runs) {
       if (!run.ok || !run.scenario.equals(scenario) || run.variant != variant) {
         continue;
       }
       for (Run plain : bench.runs) {
         if (plain.ok && plain.scenario.equals(scenario) && plain.variant == Variant.PLAIN && plain.round == run.round) {
-          double a = figure.applyAsDouble(run);
-          double b = figure.applyAsDouble(plain);
-          if (!Double.isNaN(a) && !Double.isNaN(b) && a >= 0 && b > 0) {
-            values.add(compare.applyAsDouble(a, b));
-          }
+          pair.accept(run, plain);
         }
       }
     }
+  }
+
+  /**
+   * {@code compare(variant's figure, plain's figure)} for each round in which both runs are valid: the median,
+   * min and max of those.
+   */
+  Stat paired(String scenario, Variant variant, ToDoubleFunction<Run> figure, java.util.function.DoubleBinaryOperator compare) {
+    List<Double> values = new ArrayList<>();
+    pairsWithPlain(scenario, variant, (run, plain) -> {
+      double a = figure.applyAsDouble(run);
+      double b = figure.applyAsDouble(plain);
+      if (!Double.isNaN(a) && !Double.isNaN(b) && a >= 0 && b > 0) {
+        values.add(compare.applyAsDouble(a, b));
+      }
+    });
     return Stat.of(values.stream().mapToDouble(Double::doubleValue).toArray());
   }
 
@@ -90,23 +97,16 @@ final class Report {
    */
   Stat pairedWindows(String scenario, Variant variant) {
     List<Double> values = new ArrayList<>();
-    for (Run run : bench.runs) {
-      if (!run.ok || !run.scenario.equals(scenario) || run.variant != variant) {
-        continue;
-      }
-      for (Run plain : bench.runs) {
-        if (plain.ok && plain.scenario.equals(scenario) && plain.variant == Variant.PLAIN && plain.round == run.round) {
-          int windows = Math.min(run.windowRequestsPerSecond.size(), plain.windowRequestsPerSecond.size());
-          for (int i = 0; i < windows; i++) {
-            double a = run.windowRequestsPerSecond.get(i);
-            double b = plain.windowRequestsPerSecond.get(i);
-            if (a >= 0 && b > 0) {
-              values.add(a / b);
-            }
-          }
+    pairsWithPlain(scenario, variant, (run, plain) -> {
+      int windows = Math.min(run.windowRequestsPerSecond.size(), plain.windowRequestsPerSecond.size());
+      for (int i = 0; i < windows; i++) {
+        double a = run.windowRequestsPerSecond.get(i);
+        double b = plain.windowRequestsPerSecond.get(i);
+        if (a >= 0 && b > 0) {
+          values.add(a / b);
         }
       }
-    }
+    });
     return Stat.of(values.stream().mapToDouble(Double::doubleValue).toArray());
   }
 

@@ -17,7 +17,24 @@ public final class HttpConventions {
       Set.of("AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature");
   public static final String REDACTED = "REDACTED";
 
+  /** {@code http.response.status_code} values, one object per code from 100 to 599. */
+  private static final Long[] STATUS_CODES = new Long[500];
+
+  static {
+    for (int i = 0; i < STATUS_CODES.length; i++) {
+      STATUS_CODES[i] = (long) (100 + i);
+    }
+  }
+
   private HttpConventions() {}
+
+  /**
+   * A status code as the value of {@code http.response.status_code}: one shared object per code from 100 to
+   * 599 (boxing would allocate one per response, since {@code Long.valueOf} keeps only -128 to 127).
+   */
+  public static Long statusCode(int status) {
+    return status >= 100 && status < 600 ? STATUS_CODES[status - 100] : Long.valueOf(status);
+  }
 
   /**
    * One of the nine methods of RFC 9110 and RFC 5789, case-sensitively. By length, then equals: called

@@ -17,4 +17,12 @@ class HttpConventionsTest {
     }
     assertThat(HttpConventions.isKnownMethod(null)).isFalse();
   }
+
+  @Test
+  void everyStatusCodeIsItsOwnValueAndTheCommonOnesAreSharedObjects() {
+    for (int status : new int[] {0, 99, 100, 200, 404, 503, 599, 600, 1000, -1}) {
+      assertThat(HttpConventions.statusCode(status)).as("status %d", status).isEqualTo((long) status);
+    }
+    assertThat(HttpConventions.statusCode(200)).isSameAs(HttpConventions.statusCode(200));
+  }
 }

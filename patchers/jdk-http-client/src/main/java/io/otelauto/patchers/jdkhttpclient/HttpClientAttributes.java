@@ -54,7 +54,7 @@ final class HttpClientAttributes {
   static Attributes onResponse(HttpResponse<?> response) {
     AttributesBuilder attributes = Attributes.builder();
     int status = response.statusCode();
-    attributes.put(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, (long) status);
+    attributes.put(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, HttpConventions.statusCode(status));
     String version = protocolVersion(response.version());
     if (version != null) {
       attributes.put(NetworkAttributes.NETWORK_PROTOCOL_VERSION, version);

@@ -14,6 +14,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
 import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.api.HttpConventions;
 import java.io.IOException;
 
 /**
@@ -70,7 +71,7 @@ final class TracingFilter extends Filter {
       scope.close();
       int status = exchange.getResponseCode();
       if (status > 0) {
-        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, status);
+        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, HttpConventions.statusCode(status));
       }
       // Per the HTTP conventions a server span is an error for 5xx and for a failed exchange, not for 4xx.
       if (failure != null) {

@@ -29,6 +29,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -325,6 +326,46 @@ class JdkHttpServerPatcherTest {
     send("/echo?x=2");
     assertThat(only(KIT.awaitSpans(1, TIMEOUT), SpanKind.SERVER).getAttributes()
         .get(UrlAttributes.URL_QUERY)).isEqualTo("x=2");
+  }
+
+  @Test
+  void namesAndAddressesFollowEachRequestWhenContextsHostsAndClientsAlternate() throws Exception {
+    server = start(HttpServer.create(), "/a", exchange -> respond(exchange, 200, "a"));
+    server.createContext("/b", exchange -> respond(exchange, 200, "b"));
+    // {client's local address, method, path, Host header, expected span name, server.address, server.port}
+    Object[][] requests = {
+        {"127.0.0.1", "GET", "/a/1", "shop.test:8080", "GET /a", "shop.test", 8080L},
+        {"127.0.0.2", "GET", "/b", "other.test", "GET /b", "other.test", null},
+        {"127.0.0.1", "POST", "/a/2", "shop.test:8080", "POST /a", "shop.test", 8080L},
+        {"127.0.0.2", "GET", "/a", "[::1]:9", "GET /a", "[::1]", 9L},
+        {"127.0.0.1", "GET", "/a", "shop.test:8080", "GET /a", "shop.test", 8080L},
+    };
+    for (Object[] request : requests) {
+      KIT.clearSpans();
+      rawRequest((String) request[0], (String) request[1], (String) request[2], (String) request[3]);
+      SpanData span = only(KIT.awaitSpans(1, TIMEOUT), SpanKind.SERVER);
+      var attributes = span.getAttributes();
+      assertThat(span.getName()).isEqualTo(request[4]);
+      assertThat(attributes.get(ServerAttributes.SERVER_ADDRESS)).isEqualTo(request[5]);
+      assertThat(attributes.get(ServerAttributes.SERVER_PORT)).isEqualTo(request[6]);
+      assertThat(attributes.get(ClientAttributes.CLIENT_ADDRESS)).isEqualTo(request[0]);
+      assertThat(attributes.get(UrlAttributes.URL_PATH)).isEqualTo(request[2]);
+    }
+  }
+
+  /** One request with the given Host header, from the given loopback address, over a connection of its own. */
+  private void rawRequest(String from, String method, String path, String host) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.bind(new InetSocketAddress(from, 0));
+      socket.connect(new InetSocketAddress("127.0.0.1", port()), 5_000);
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write((method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(response).startsWith("HTTP/1.1 2");
+    }
   }
 
   private HttpServer start(HttpServer created, String path, HttpHandler handler) throws IOException {

@@ -13,6 +13,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
 import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.api.HttpConventions;
 import java.net.HttpURLConnection;
 import java.util.Collections;
 import java.util.Map;
@@ -84,7 +85,7 @@ final class ConnectionTracer {
   private void end(Span span, Throwable thrown, int status) {
     try {
       if (status > 0) {
-        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, status);
+        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, HttpConventions.statusCode(status));
       }
       // A client span is an error for 4xx and 5xx; the JDK then throws (FileNotFoundException for 404 and
       // 410, IOException otherwise), which is the status speaking, not a failure of its own.

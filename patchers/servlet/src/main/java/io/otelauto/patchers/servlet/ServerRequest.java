@@ -7,6 +7,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
 import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.api.HttpConventions;
 import io.otelauto.patchers.servlet.ServletAttributes.RouteName;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -148,7 +149,7 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
         status = 500;
       }
       if (status > 0) {
-        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, (long) status);
+        span.setAttribute(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, HttpConventions.statusCode(status));
       }
       // Per the HTTP conventions a server span is an error for 5xx and for a failure, not for 4xx.
       if (error != null) {
