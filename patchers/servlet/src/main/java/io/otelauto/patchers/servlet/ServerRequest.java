@@ -109,23 +109,27 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
     DISPATCHING.set(outer);
     outer = null;
     scope.close();
+    if (thrown != null) {
+      failure = thrown;
+    }
     try {
       RouteName named = ServletAttributes.routeName(api, request, method);
       if (named != null) {
         span.setAttribute(HttpAttributes.HTTP_ROUTE, named.route());
         span.updateName(named.spanName());
       }
-      if (thrown != null) {
-        failure = thrown;
-      } else if (api.isAsyncStarted(request)) {
+      if (thrown == null && api.isAsyncStarted(request)) {
         keepForLaterDispatches();
         api.addAsyncListener(request, this);
         return;
       }
-      if (thrown != null || api.status(response) >= 400) {
+      int status = api.status(response);
+      if (thrown != null || status >= 400) {
         // The container may dispatch the request again to an error page, after this call.
         keepForLaterDispatches();
       }
+      end(status);
+      return;
     } catch (RuntimeException | LinkageError e) {
       log.errorOnce("servlet.exit", "Could not complete the SERVER span of a servlet request", e);
     }
@@ -138,11 +142,23 @@ final class ServerRequest implements Consumer<Throwable>, InvocationHandler {
 
   /** The span ends once, with the response's status: when the servlet returns, or when async completes. */
   private void end(Object finalResponse) {
+    int status;
+    try {
+      status = api.status(finalResponse);
+    } catch (RuntimeException | LinkageError e) {
+      log.errorOnce("servlet.end", "Could not complete the SERVER span of a servlet request", e);
+      status = 0;
+    }
+    end(status);
+  }
+
+  /** {@code responseStatus}: the response's status code, 0 when unknown. */
+  private void end(int responseStatus) {
     if (!ENDED.compareAndSet(this, false, true)) {
       return;
     }
     try {
-      int status = api.status(finalResponse);
+      int status = responseStatus;
       Throwable error = failure;
       if (error != null && status < 500) {
         // The container turns the exception into a 500 after we return.

@@ -15,8 +15,8 @@ import java.util.function.BiFunction;
  * its SERVER span, with the parent extracted from the request headers with the configured propagators, and
  * makes it current; a call on the thread already inside a request (a filter after the first, the servlet, a
  * forward or include) returns at once; a later dispatch of the request (async, error page) joins its span
- * ({@link ServerRequest#reenter}). Returns what the advice hands back at exit, or null. A failure of ours never reaches the container:
- * the request then goes on untraced.
+ * ({@link ServerRequest#reenter}). Returns what the advice hands back at exit, or null. A failure of ours
+ * never reaches the container: the request then goes on untraced.
  */
 final class ServletTracer implements BiFunction<Object, Object, Object> {
   /** The request attribute that holds the request's {@link ServerRequest} for later dispatches. */
