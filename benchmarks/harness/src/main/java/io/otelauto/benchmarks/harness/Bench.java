@@ -255,7 +255,10 @@ public final class Bench {
   private SaturationTarget jdkHttpServer() {
     int threads = intOption("server-threads", 4);
     int warmup = intOption("warmup-seconds", 20);
-    int lifetime = warmup + intOption("load-seconds", 20) + 180;
+    // It exits on its own after this long (a bound, should the harness die): a round's variants all live while
+    // each is warmed up and measured in turns, up to six of them with the A/B options.
+    int lifetime = 6 * (warmup + intOption("load-seconds", 20) + intOption("windows", 4) * intOption("window-prime-seconds", 2))
+        + 180;
     return new SaturationTarget("http", port -> List.of("-Dsun.net.httpserver.nodelay=true", "-cp", harnessJar(),
         HelloServer.class.getName(), Integer.toString(port), Integer.toString(threads), Integer.toString(lifetime)),
         "/hello", warmup, true);
