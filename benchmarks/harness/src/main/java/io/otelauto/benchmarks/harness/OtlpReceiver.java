@@ -50,15 +50,6 @@ final class OtlpReceiver implements AutoCloseable {
     return "http://127.0.0.1:" + port();
   }
 
-  void reset() {
-    spans.reset();
-    serverSpans.reset();
-    traceRequests.reset();
-    otherRequests.reset();
-    badBodies.reset();
-    spansByScope.clear();
-  }
-
   long spans() {
     return spans.sum();
   }
