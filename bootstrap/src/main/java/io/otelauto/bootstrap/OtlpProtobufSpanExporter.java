@@ -3,7 +3,6 @@ package io.otelauto.bootstrap;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MessageWriter;
-import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.otelauto.patchers.api.AgentLog;
@@ -13,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
  * OTLP over HTTP in protobuf, encoded by the agent's one-pass {@link OtlpTraceEncoder} instead of the SDK's
@@ -22,19 +21,17 @@ import java.util.function.Supplier;
  * the encoding differs, and its bytes are the SDK's (the tests compare them).
  *
  * <p>When it is the batch processor's only exporter, each span is encoded as it ends, on the thread that
- * ends it ({@link #encodedAtEnd}, called by the {@link SpanAccounting.QueueGate}), and the batch is then the
- * spans' bytes under one resource and scope: see {@link EncodedSpan} for why.
- * {@value #ENCODE_AT_END_PROPERTY}{@code =false} leaves the encoding to the batch processor's worker.
+ * ends it, and the batch processor is the agent's {@link EncodedBatchSpanProcessor}, which hands it runs of
+ * spans' bytes ({@link #exportEncoded}). {@value #ENCODE_AT_END_PROPERTY}{@code =false} keeps the SDK's
+ * batch processor, whose worker has the spans encoded here.
  *
  * <p>{@code otel.auto.instrument.otlp.encoder=sdk} keeps the SDK's exporter as it is (to compare the two).
  * Should the encoder ever fail, the batch goes through the SDK's exporter instead, and so do all later ones
- * (spans already encoded still go as they are).
+ * (spans already encoded still go as they are: {@link #encoderFailed}).
  */
 final class OtlpProtobufSpanExporter implements SpanExporter {
   static final String ENCODER_PROPERTY = "otel.auto.instrument.otlp.encoder";
   static final String ENCODE_AT_END_PROPERTY = "otel.auto.instrument.otlp.encode.at.end";
-  /** A thread's encoder that grew beyond this for one large span is let go rather than kept for good. */
-  private static final int KEPT_AT_END_CAPACITY = 64 * 1024;
   private static final String SDK_OTLP_HTTP = "io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter";
 
   private final SpanExporter sdkExporter;
@@ -42,8 +39,6 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
   private final AgentLog log;
   /** An encoder not in use; a batch sent while another one is still in flight gets a new one. */
   private final AtomicReference<OtlpTraceEncoder> idle = new AtomicReference<>(new OtlpTraceEncoder());
-  /** Each ending thread's own encoder, small: one span at a time. */
-  private final ThreadLocal<OtlpTraceEncoder> atEnd = ThreadLocal.withInitial(() -> new OtlpTraceEncoder(1024));
   private final boolean encodeAtEnd;
   private volatile boolean encoderFailed;
   private volatile boolean shutDown;
@@ -73,7 +68,7 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
   }
 
   /**
-   * Whether {@code config} asks for spans {@linkplain #encodedAtEnd encoded as they end}: OTLP the one
+   * Whether {@code config} asks for spans encoded as they end ({@link EncodedBatchSpanProcessor}): OTLP the one
    * batched exporter, in http/protobuf, with the agent's encoder. Read before the exporters are built (for
    * the batch size); the batch processor's gate decides for good once they are.
    */
@@ -86,33 +81,20 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
         && !"sdk".equals(config.getString(ENCODER_PROPERTY, "agent")) && config.getBoolean(ENCODE_AT_END_PROPERTY, true);
   }
 
-  /** Whether spans may reach this exporter {@linkplain #encodedAtEnd encoded already}. */
+  /** Whether spans may reach this exporter encoded already ({@link #exportEncoded}). */
   boolean encodesAtEnd() {
     return encodeAtEnd;
   }
 
-  /**
-   * {@code span}, just ended, as an {@link EncodedSpan}; {@code span} itself once the encoder has failed.
-   * Only for a batch processor whose one exporter is this one: nothing else can read an encoded span.
-   */
-  ReadableSpan encodedAtEnd(ReadableSpan span) {
-    if (encoderFailed) {
-      return span;
-    }
-    try {
-      SpanData data = span.toSpanData();
-      OtlpTraceEncoder encoder = atEnd.get();
-      byte[] entry = encoder.spanEntry(data);
-      if (encoder.capacity() > KEPT_AT_END_CAPACITY) {
-        atEnd.remove();
-      }
-      return new EncodedSpan(entry, data);
-    } catch (RuntimeException | LinkageError | StackOverflowError e) {
-      atEnd.remove(); // it may still hold that span's values
-      encoderFailed = true;
-      log.errorOnce("otlp-encoder", "the agent's OTLP encoder failed; spans go through the SDK's from now on", e);
-      return span;
-    }
+  /** Whether the encoder has failed: spans then go to the SDK's exporter, unencoded. */
+  boolean hasEncoderFailed() {
+    return encoderFailed;
+  }
+
+  /** The encoder failed (here or where spans are encoded as they end): from now on the SDK's exporter encodes. */
+  void encoderFailed(Throwable failure) {
+    encoderFailed = true;
+    log.errorOnce("otlp-encoder", "the agent's OTLP encoder failed; spans go through the SDK's from now on", failure);
   }
 
   /** The name users know it by (in the report of spans not exported, and in status). */
@@ -126,47 +108,33 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
       return CompletableResultCode.ofFailure();
     }
     if (encoderFailed) {
-      return afterFailure(spans);
-    }
-    try {
-      return send(spans);
-    } catch (RuntimeException e) {
-      encoderFailed = true;
-      log.errorOnce("otlp-encoder", "the agent's OTLP encoder failed; spans go through the SDK's from now on", e);
-      return afterFailure(spans);
-    }
-  }
-
-  /**
-   * Once the encoder has failed: the SDK's exporter for the spans it can read, and the bytes as they are for
-   * those {@linkplain #encodedAtEnd encoded already} (the SDK's exporter cannot read them).
-   */
-  private CompletableResultCode afterFailure(Collection<SpanData> spans) {
-    List<SpanData> encoded = new ArrayList<>();
-    List<SpanData> plain = new ArrayList<>();
-    for (SpanData span : spans) {
-      (span instanceof EncodedSpan ? encoded : plain).add(span);
-    }
-    if (encoded.isEmpty()) {
       return sdkExporter.export(spans);
     }
-    CompletableResultCode sent = failureAsResult(() -> send(encoded));
-    return plain.isEmpty() ? sent : CompletableResultCode.ofAll(List.of(sent, failureAsResult(() -> sdkExporter.export(plain))));
+    try {
+      return send(encoder -> encoder.encode(spans));
+    } catch (RuntimeException e) {
+      encoderFailed(e);
+      return sdkExporter.export(spans);
+    }
   }
 
-  private static CompletableResultCode failureAsResult(Supplier<CompletableResultCode> export) {
+  /** Runs of spans encoded as they ended, sent as they are (even once the encoder has failed: nothing else can read them). */
+  CompletableResultCode exportEncoded(List<EncodedSpans> runs) {
+    if (shutDown) {
+      return CompletableResultCode.ofFailure();
+    }
     try {
-      return export.get();
+      return send(encoder -> encoder.encodeRuns(runs));
     } catch (RuntimeException e) {
       return CompletableResultCode.ofExceptionalFailure(e);
     }
   }
 
-  /** Encodes {@code spans} (throwing if the encoder fails) and hands the request to the sender. */
-  private CompletableResultCode send(Collection<SpanData> spans) {
+  /** Encodes a request (throwing if the encoder fails) and hands it to the sender. */
+  private CompletableResultCode send(Consumer<OtlpTraceEncoder> encode) {
     OtlpTraceEncoder taken = idle.getAndSet(null);
     OtlpTraceEncoder encoder = taken == null ? new OtlpTraceEncoder() : taken;
-    encoder.encode(spans); // on failure it is not given back: the next batch gets a new one
+    encode.accept(encoder); // on failure it is not given back: the next batch gets a new one
     CompletableResultCode result = new CompletableResultCode();
     sender.send(new MessageWriter() {
       @Override

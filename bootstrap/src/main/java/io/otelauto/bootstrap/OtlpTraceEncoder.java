@@ -178,14 +178,59 @@ final class OtlpTraceEncoder {
   }
 
   /**
-   * One span as its {@code ScopeSpans.spans} entry (tag, length, message), replacing what was encoded before:
-   * what {@link #encode} copies as it is when it meets the {@link EncodedSpan} holding it.
+   * Encodes the request for runs of spans encoded already ({@link #addSpanEntry}), replacing the previous one:
+   * their bytes copied as they are, under their resources and scopes, grouped as {@link #encode} groups
+   * spans (equal resources, then equal scopes).
    */
-  byte[] spanEntry(SpanData span) {
+  OtlpTraceEncoder encodeRuns(List<EncodedSpans> runs) {
     position = buffer.length;
-    span(span);
-    endMessage(SCOPE_SPANS_SPANS, 0);
-    return toByteArray();
+    Map<Resource, Map<InstrumentationScopeInfo, List<EncodedSpans>>> groups = new LinkedHashMap<>();
+    for (EncodedSpans run : runs) {
+      groups.computeIfAbsent(run.resource, r -> new LinkedHashMap<>())
+          .computeIfAbsent(run.scope, s -> new ArrayList<>()).add(run);
+    }
+    List<Map.Entry<Resource, Map<InstrumentationScopeInfo, List<EncodedSpans>>>> resources = new ArrayList<>(groups.entrySet());
+    for (int r = resources.size() - 1; r >= 0; r--) {
+      int start = written();
+      stringField(RESOURCE_SPANS_SCHEMA_URL, resources.get(r).getKey().getSchemaUrl());
+      List<Map.Entry<InstrumentationScopeInfo, List<EncodedSpans>>> scopes = new ArrayList<>(resources.get(r).getValue().entrySet());
+      for (int s = scopes.size() - 1; s >= 0; s--) {
+        int scopeStart = written();
+        InstrumentationScopeInfo scope = scopes.get(s).getKey();
+        stringField(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
+        List<EncodedSpans> ofScope = scopes.get(s).getValue();
+        for (int i = ofScope.size() - 1; i >= 0; i--) {
+          raw(ofScope.get(i).entries);
+        }
+        scopeHead(scope);
+        endMessage(RESOURCE_SPANS_SCOPE_SPANS, scopeStart);
+      }
+      resourceSpansHead(resources.get(r).getKey());
+      endMessage(REQUEST_RESOURCE_SPANS, start);
+    }
+    return this;
+  }
+
+  /**
+   * Adds {@code span}'s {@code ScopeSpans.spans} entry (tag, length, message) in front of those added since
+   * the last {@link #reset}: a run of spans of one resource and scope, the newest first, which
+   * {@link #encodeRuns} copies as it is. Should it fail, what it wrote of this span is taken back.
+   */
+  void addSpanEntry(SpanData span) {
+    int before = written();
+    try {
+      span(span);
+      endMessage(SCOPE_SPANS_SPANS, before);
+    } catch (RuntimeException | Error e) {
+      position = buffer.length - before;
+      attributes.clear();
+      throw e;
+    }
+  }
+
+  /** Forgets what was encoded (the caches stay). */
+  void reset() {
+    position = buffer.length;
   }
 
   /** The capacity this encoder holds on to. */
@@ -221,14 +266,15 @@ final class OtlpTraceEncoder {
   private void scopeSpans(InstrumentationScopeInfo scope, SpanData[] spans) {
     stringField(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
     for (int i = spans.length - 1; i >= 0; i--) {
-      if (spans[i] instanceof EncodedSpan) {
-        raw(((EncodedSpan) spans[i]).entry);
-        continue;
-      }
       int start = written();
       span(spans[i]);
       endMessage(SCOPE_SPANS_SPANS, start);
     }
+    scopeHead(scope);
+  }
+
+  /** ScopeSpans.scope; the caller has written the spans and the schema URL already (back to front). */
+  private void scopeHead(InstrumentationScopeInfo scope) {
     int start = written();
     attributes(SCOPE_ATTRIBUTES, scope.getAttributes());
     stringField(SCOPE_VERSION, scope.getVersion());

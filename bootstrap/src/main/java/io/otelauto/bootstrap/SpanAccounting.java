@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Every span that is not exported is counted and reported, never lost silently: spans dropped because the
@@ -30,7 +31,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The SDK's batch processor drops a span silently when its queue is full. So the agent puts a gate in
  * front of it ({@link QueueGate}) that keeps the number of spans accepted and not yet handed to the exporter
  * at most {@code otel.bsp.max.queue.size}, the queue's own capacity: the batch processor's queue therefore
- * never overflows, and every drop happens, and is counted, at the gate. Each exporter is wrapped
+ * never overflows, and every drop happens, and is counted, at the gate. Where the agent's OTLP exporter is
+ * the one batched exporter, the agent's own batch processor ({@link EncodedBatchSpanProcessor}) takes the
+ * SDK's place, and counts its drops itself. Each exporter is wrapped
  * ({@link CountingExporter}) to count what it was handed, delivered and failed to deliver.
  *
  * <p>Drops are reported on standard error as they start and then at most once a minute, and once more in
@@ -42,7 +45,7 @@ final class SpanAccounting {
   final AgentLog log;
   private final List<CountingExporter> exporters = new CopyOnWriteArrayList<>();
   private final List<CountingExporter> unbatched = new CopyOnWriteArrayList<>();
-  final List<QueueGate> gates = new CopyOnWriteArrayList<>();
+  final List<Gate> gates = new CopyOnWriteArrayList<>();
   private final AtomicLong nextReport = new AtomicLong(Long.MIN_VALUE);
   private final AtomicInteger shutDown = new AtomicInteger();
   private final AtomicBoolean finallyReported = new AtomicBoolean();
@@ -113,12 +116,22 @@ final class SpanAccounting {
       return processor;
     }
     int capacity = config.getInt("otel.bsp.max.queue.size", 2048);
-    // Spans may be queued already encoded only where the agent's OTLP exporter is the one reader of the queue.
+    // Spans may be encoded as they end only where the agent's OTLP exporter is the one reader of the queue.
     OtlpProtobufSpanExporter encoding = exporter instanceof CountingExporter
         && ((CountingExporter) exporter).delegate instanceof OtlpProtobufSpanExporter
         ? (OtlpProtobufSpanExporter) ((CountingExporter) exporter).delegate : null;
-    QueueGate gate = new QueueGate(processor, handedTo, capacity, this,
-        encoding != null && encoding.encodesAtEnd() ? encoding : null);
+    if (encoding != null && encoding.encodesAtEnd()) {
+      EncodedBatchSpanProcessor encoded = new EncodedBatchSpanProcessor(encoding, handedTo, this,
+          config.getDuration("otel.bsp.schedule.delay", Duration.ofSeconds(5)).toNanos(),
+          config.getInt("otel.bsp.max.export.batch.size", 512),
+          config.getDuration("otel.bsp.export.timeout", Duration.ofSeconds(30)).toNanos(), capacity);
+      // The SDK's processor gives way: its worker stops, and leaves the exporter, now the new one's, open.
+      handedTo.ignoreNextShutdown();
+      processor.shutdown();
+      gates.add(encoded);
+      return encoded;
+    }
+    QueueGate gate = new QueueGate(processor, handedTo, capacity, this);
     gates.add(gate);
     return gate;
   }
@@ -146,8 +159,8 @@ final class SpanAccounting {
       status.setLength(status.length() - 1);
     }
     long queued = 0;
-    for (QueueGate gate : gates) {
-      queued += gate.unresolvedBy(gate.handedTo);
+    for (Gate gate : gates) {
+      queued += gate.unresolvedBy(gate.handedTo());
     }
     status.append("\nspans.exported=").append(delivered()).append("\nspans.failed=").append(failed())
         .append("\nspans.dropped=").append(dropped()).append("\nspans.queued=").append(queued).append('\n');
@@ -155,8 +168,8 @@ final class SpanAccounting {
 
   long dropped() {
     long dropped = 0;
-    for (QueueGate gate : gates) {
-      dropped += gate.dropped.sum();
+    for (Gate gate : gates) {
+      dropped += gate.dropped();
     }
     return dropped;
   }
@@ -203,7 +216,7 @@ final class SpanAccounting {
     List<CountingExporter> batched = new ArrayList<>(exporters);
     batched.removeAll(unbatched);
     StringBuilder cut = new StringBuilder();
-    for (QueueGate gate : gates) {
+    for (Gate gate : gates) {
       for (CountingExporter exporter : batched) {
         long unresolved = gate.unresolvedBy(exporter);
         if (unresolved > 0) {
@@ -230,11 +243,11 @@ final class SpanAccounting {
 
   String summary(String when) {
     StringBuilder line = new StringBuilder("spans not exported ").append(when).append(':');
-    for (QueueGate gate : gates) {
-      long dropped = gate.dropped.sum();
+    for (Gate gate : gates) {
+      long dropped = gate.dropped();
       if (dropped > 0) {
         line.append(' ').append(dropped).append(" dropped because the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE=")
-            .append(gate.capacity).append("): the exporter did not keep up;");
+            .append(gate.capacity()).append("): the exporter did not keep up;");
       }
     }
     for (CountingExporter exporter : exporters) {
@@ -248,29 +261,48 @@ final class SpanAccounting {
     return line.toString();
   }
 
-  /** In front of the batch processor: keeps its queue from overflowing, counting what it turns away. */
-  static final class QueueGate implements SpanProcessor {
+  /** A span was turned away at a full queue: reported at most once a minute, published at most every 100 ms. */
+  void spansDropped() {
+    maybeReport();
+    changed(true);
+  }
+
+  /** Where spans are accepted for a batched exporter, or dropped because its queue is full. */
+  interface Gate {
+    /** Spans accepted, ever. */
+    long accepted();
+
+    long dropped();
+
+    /** {@code otel.bsp.max.queue.size}. */
+    int capacity();
+
+    /** The exporter whose counts say what became of the spans accepted. */
+    CountingExporter handedTo();
+
+    /** Whether spans are encoded as they end. */
+    boolean encodesAtEnd();
+
+    /** Accepted here and neither delivered nor failed by {@code exporter}: still queued, or being sent. */
+    default long unresolvedBy(CountingExporter exporter) {
+      return Math.max(0, accepted() - exporter.delivered.sum() - exporter.failed.sum());
+    }
+  }
+
+  /** In front of the SDK's batch processor: keeps its queue from overflowing, counting what it turns away. */
+  static final class QueueGate implements SpanProcessor, Gate {
     private final SpanProcessor batch;
     private final CountingExporter handedTo;
-    final int capacity;
+    private final int capacity;
     private final SpanAccounting accounting;
     private final AtomicLong accepted = new AtomicLong();
-    final LongAdder dropped = new LongAdder();
-    /** The batch processor's one exporter, when it takes spans {@linkplain OtlpProtobufSpanExporter#encodedAtEnd encoded as they end}. */
-    private final OtlpProtobufSpanExporter encodingAtEnd;
+    private final LongAdder dropped = new LongAdder();
 
-    QueueGate(SpanProcessor batch, CountingExporter handedTo, int capacity, SpanAccounting accounting,
-        OtlpProtobufSpanExporter encodingAtEnd) {
+    QueueGate(SpanProcessor batch, CountingExporter handedTo, int capacity, SpanAccounting accounting) {
       this.batch = batch;
       this.handedTo = handedTo;
       this.capacity = capacity;
       this.accounting = accounting;
-      this.encodingAtEnd = encodingAtEnd;
-    }
-
-    /** Whether the spans it queues are {@linkplain OtlpProtobufSpanExporter#encodedAtEnd encoded as they end}. */
-    boolean encodesAtEnd() {
-      return encodingAtEnd != null;
     }
 
     @Override
@@ -296,11 +328,10 @@ final class SpanAccounting {
       if (waiting > capacity) {
         accepted.decrementAndGet();
         dropped.increment();
-        accounting.maybeReport();
-        accounting.changed(true);
+        accounting.spansDropped();
         return;
       }
-      batch.onEnd(encodingAtEnd == null ? span : encodingAtEnd.encodedAtEnd(span));
+      batch.onEnd(span);
     }
 
     @Override
@@ -308,9 +339,29 @@ final class SpanAccounting {
       return true;
     }
 
-    /** Accepted here and neither delivered nor failed by {@code exporter}: still queued, or being sent. */
-    long unresolvedBy(CountingExporter exporter) {
-      return Math.max(0, accepted.get() - exporter.delivered.sum() - exporter.failed.sum());
+    @Override
+    public long accepted() {
+      return accepted.get();
+    }
+
+    @Override
+    public long dropped() {
+      return dropped.sum();
+    }
+
+    @Override
+    public int capacity() {
+      return capacity;
+    }
+
+    @Override
+    public CountingExporter handedTo() {
+      return handedTo;
+    }
+
+    @Override
+    public boolean encodesAtEnd() {
+      return false;
     }
 
     @Override
@@ -338,6 +389,7 @@ final class SpanAccounting {
     final LongAdder delivered = new LongAdder();
     final LongAdder failed = new LongAdder();
     volatile String lastError;
+    private final AtomicBoolean ignoreNextShutdown = new AtomicBoolean();
 
     CountingExporter(SpanExporter delegate, SpanAccounting accounting) {
       this.delegate = delegate;
@@ -349,11 +401,19 @@ final class SpanAccounting {
 
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
-      int count = spans.size();
+      return counted(spans.size(), () -> delegate.export(spans));
+    }
+
+    /** Runs of spans encoded as they ended, {@code count} spans in all: only for the agent's OTLP exporter. */
+    CompletableResultCode exportEncoded(List<EncodedSpans> runs, int count) {
+      return counted(count, () -> ((OtlpProtobufSpanExporter) delegate).exportEncoded(runs));
+    }
+
+    private CompletableResultCode counted(int count, Supplier<CompletableResultCode> export) {
       handed.addAndGet(count);
       CompletableResultCode result;
       try {
-        result = delegate.export(spans);
+        result = export.get();
       } catch (RuntimeException e) {
         fail(count, describe(e));
         return CompletableResultCode.ofFailure();
@@ -394,8 +454,20 @@ final class SpanAccounting {
       return delegate.flush();
     }
 
+    /**
+     * The next {@link #shutdown} is not passed on: it comes from the SDK's batch processor, which gave this
+     * exporter up to {@link EncodedBatchSpanProcessor} (whichever of the two shuts down first, the exporter
+     * is shut down once, by the other).
+     */
+    void ignoreNextShutdown() {
+      ignoreNextShutdown.set(true);
+    }
+
     @Override
     public CompletableResultCode shutdown() {
+      if (ignoreNextShutdown.compareAndSet(true, false)) {
+        return CompletableResultCode.ofSuccess();
+      }
       CompletableResultCode result = delegate.shutdown();
       if (accounting.shutDown.incrementAndGet() == accounting.exporters.size()) {
         accounting.reportAtShutdown();

@@ -24,6 +24,7 @@ import io.opentelemetry.sdk.testing.trace.TestSpanData;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.data.DelegatingSpanData;
@@ -68,6 +69,8 @@ class OtlpProtobufSpanExporterTest {
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Received> arrivals = new LinkedBlockingQueue<>();
   private volatile int status = 200;
+  /** While set, the receiver waits for it before it answers. */
+  private volatile java.util.concurrent.CountDownLatch hold;
   private HttpServer receiver;
 
   @BeforeEach
@@ -84,6 +87,14 @@ class OtlpProtobufSpanExporterTest {
 
   private void receive(HttpExchange exchange) throws IOException {
     try (exchange) {
+      java.util.concurrent.CountDownLatch waitFor = hold;
+      if (waitFor != null) {
+        try {
+          waitFor.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       var headers = exchange.getRequestHeaders();
       try (InputStream raw = exchange.getRequestBody();
           InputStream in = "gzip".equals(headers.getFirst("Content-Encoding")) ? new GZIPInputStream(raw) : raw) {
@@ -327,11 +338,11 @@ class OtlpProtobufSpanExporterTest {
     ConfigProperties config = DefaultConfigProperties.createFromMap(Map.of());
     SpanExporter ours = accounting.count(agentExporter(new SpanAccountingTest.RecordingLog()));
     InMemorySpanExporter beside = InMemorySpanExporter.create();
-    SpanAccounting.QueueGate alone = (SpanAccounting.QueueGate) accounting.gate(
-        BatchSpanProcessor.builder(ours).build(), config);
+    SpanProcessor alone = accounting.gate(BatchSpanProcessor.builder(ours).build(), config);
     SpanAccounting.QueueGate withAnother = (SpanAccounting.QueueGate) accounting.gate(
         BatchSpanProcessor.builder(SpanExporter.composite(ours, accounting.count(beside))).build(), config);
-    assertThat(alone.encodesAtEnd()).isTrue();
+    assertThat(alone).isInstanceOf(EncodedBatchSpanProcessor.class);
+    assertThat(((SpanAccounting.Gate) alone).encodesAtEnd()).isTrue();
     assertThat(withAnother.encodesAtEnd()).isFalse();
 
     // The exporter beside it reads the spans as the SDK made them.
@@ -361,13 +372,14 @@ class OtlpProtobufSpanExporterTest {
   }
 
   @Test
-  void whenTheEncoderFailsSpansEncodedAlreadyStillGoAndTheRestGoThroughTheSdk() throws Exception {
+  void whenTheEncoderFailsAsASpanEndsTheSpansEncodedAlreadyStillGoAndLaterOnesGoThroughTheSdk() throws Exception {
     SpanAccountingTest.RecordingLog log = new SpanAccountingTest.RecordingLog();
+    SpanAccounting accounting = new SpanAccounting(log);
     SpanExporter exporter = agentExporter(log);
+    SpanProcessor processor = accounting.gate(BatchSpanProcessor.builder(accounting.count(exporter)).build(),
+        DefaultConfigProperties.createFromMap(Map.of("otel.bsp.schedule.delay", "60000")));
+    assertThat(processor).isInstanceOf(EncodedBatchSpanProcessor.class);
     Resource resource = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "encoder-test"));
-    SpanData good = span(resource, "encoded at end", "0000000000000001");
-    SpanData encoded = ((OtlpProtobufSpanExporter) exporter).encodedAtEnd(new EndedSpan(good)).toSpanData();
-    assertThat(encoded).isInstanceOf(EncodedSpan.class);
     SpanData broken = new DelegatingSpanData(span(resource, "broken", "0000000000000002")) {
       @Override
       public Attributes getAttributes() {
@@ -375,19 +387,112 @@ class OtlpProtobufSpanExporterTest {
       }
     };
 
-    CompletableResultCode result = exporter.export(List.of(encoded, broken));
-    result.join(30, TimeUnit.SECONDS);
-    assertThat(result.isSuccess()).isFalse(); // the broken one: the SDK's exporter cannot read it either
+    processor.onEnd(new EndedSpan(span(resource, "encoded at end", "0000000000000001")));
+    processor.onEnd(new EndedSpan(broken));
+    assertThat(processor.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isFalse(); // nor can the SDK read it
     assertThat(spans(received)).extracting(Span::getName).containsExactly("encoded at end");
-    assertThat(log.errors).containsExactly("the agent's OTLP encoder failed; spans go through the SDK's from now on");
+    assertThat(log.errors).containsExactly("the agent's OTLP encoder failed; spans go through the SDK's from now on",
+        "spans not exported so far: 1 failed to export through OtlpHttpSpanExporter"
+            + " (java.lang.IllegalStateException: a span that cannot be read)");
+    assertThat(((OtlpProtobufSpanExporter) exporter).hasEncoderFailed()).isTrue();
 
-    // From now on: no encoding at end, and the SDK's exporter for what is not encoded.
-    assertThat(((OtlpProtobufSpanExporter) exporter).encodedAtEnd(new EndedSpan(good))).isNotInstanceOf(EncodedSpan.class);
     received.clear();
-    assertThat(exporter.export(List.of(span(resource, "by the sdk", "0000000000000003"))).join(30, TimeUnit.SECONDS)
-        .isSuccess()).isTrue();
+    processor.onEnd(new EndedSpan(span(resource, "by the sdk", "0000000000000003")));
+    assertThat(processor.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
     assertThat(spans(received)).extracting(Span::getName).containsExactly("by the sdk");
-    exporter.shutdown().join(30, TimeUnit.SECONDS);
+    assertThat(accounting.failed()).isEqualTo(1);
+    assertThat(processor.shutdown().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+  }
+
+  @Test
+  void spansEndedOnManyThreadsAtOnceArriveEachOnceInRequestsOfAtMostABatch() throws Exception {
+    SpanAccounting accounting = new SpanAccounting(new SpanAccountingTest.RecordingLog());
+    // More threads than stripes, so that some share one; three scopes; a batch that is not a multiple of a run.
+    OpenTelemetrySdk sdk = sdk(accounting, Map.of("otel.service.name", "encoder-test",
+        "otel.bsp.max.export.batch.size", "100"), new AtomicReference<>(), (builder, config) -> builder);
+    assertThat(accounting.gates).singleElement().isInstanceOf(EncodedBatchSpanProcessor.class);
+    int threads = 40;
+    int perThread = 300;
+    List<Thread> ending = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      ending.add(new Thread(() -> {
+        for (int i = 0; i < perThread; i++) {
+          sdk.getTracer("scope-" + (i % 3)).spanBuilder("t" + thread + " " + i).startSpan().end();
+        }
+      }));
+    }
+    ending.forEach(Thread::start);
+    for (Thread thread : ending) {
+      thread.join();
+    }
+    assertThat(sdk.shutdown().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+
+    List<Span> spans = spans(received);
+    assertThat(spans).hasSize(threads * perThread);
+    assertThat(spans.stream().map(Span::getName).distinct().count()).isEqualTo(threads * perThread);
+    assertThat(received).allSatisfy(body -> assertThat(spans(List.of(body)).size()).isBetween(1, 100));
+    Map<String, Integer> byScope = new java.util.TreeMap<>();
+    for (Received body : received) {
+      ExportTraceServiceRequest.parseFrom(body.body()).getResourceSpansList().forEach(resource ->
+          resource.getScopeSpansList().forEach(scope -> {
+            assertThat(scope.getSpansList()).allSatisfy(span -> assertThat(Integer.parseInt(
+                span.getName().substring(span.getName().indexOf(' ') + 1)) % 3)
+                .isEqualTo(Integer.parseInt(scope.getScope().getName().substring("scope-".length()))));
+            byScope.merge(scope.getScope().getName(), scope.getSpansCount(), Integer::sum);
+          }));
+    }
+    assertThat(byScope).containsExactly(Map.entry("scope-0", 4000), Map.entry("scope-1", 4000),
+        Map.entry("scope-2", 4000));
+    StringBuilder status = new StringBuilder();
+    accounting.status(status);
+    assertThat(status.toString()).contains("spans.exported=12000\n", "spans.dropped=0\n", "spans.queued=0\n");
+  }
+
+  @Test
+  void spansOfARunNotYetFullLeaveOnAFlushAndOnTheSchedule() throws Exception {
+    for (String delay : List.of("60000", "1")) {
+      OpenTelemetrySdk sdk = sdk(new SpanAccountingTest.RecordingLog(), Map.of("otel.service.name", "encoder-test",
+          "otel.bsp.schedule.delay", delay), new AtomicReference<>());
+      try {
+        for (int i = 0; i < 3; i++) {
+          sdk.getTracer("test").spanBuilder("after " + delay + " ms, " + i).startSpan().end();
+        }
+        if (delay.equals("60000")) {
+          assertThat(sdk.getSdkTracerProvider().forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+        }
+        Received body = arrivals.poll(30, TimeUnit.SECONDS);
+        assertThat(body).as("spans after a flush or the schedule's delay").isNotNull();
+        assertThat(spans(List.of(body))).extracting(Span::getName).as(delay)
+            .containsExactlyInAnyOrder("after " + delay + " ms, 0", "after " + delay + " ms, 1", "after " + delay + " ms, 2");
+      } finally {
+        sdk.shutdown().join(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aFullQueueDropsWhatItCannotTakeAndCountsIt() throws Exception {
+    SpanAccountingTest.RecordingLog log = new SpanAccountingTest.RecordingLog();
+    SpanAccounting accounting = new SpanAccounting(log);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    hold = release; // the receiver holds the first request: the export thread waits, the queue fills
+    OpenTelemetrySdk sdk = sdk(accounting, Map.of("otel.service.name", "encoder-test",
+        "otel.bsp.max.queue.size", "256", "otel.bsp.max.export.batch.size", "64"), new AtomicReference<>(),
+        (builder, config) -> builder);
+    int ended = 2000;
+    try {
+      for (int i = 0; i < ended; i++) {
+        sdk.getTracer("test").spanBuilder("span " + i).startSpan().end();
+      }
+      assertThat(accounting.dropped()).isPositive();
+    } finally {
+      release.countDown();
+    }
+    assertThat(sdk.shutdown().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+    assertThat(spans(received).size() + accounting.dropped()).isEqualTo(ended);
+    assertThat(log.errors).first().asString().startsWith("spans not exported so far: ")
+        .contains("dropped because the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE=256)");
   }
 
   private static SpanData span(Resource resource, String name, String spanId) {

@@ -25,6 +25,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.testing.trace.TestSpanData;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanLimits;
+import io.opentelemetry.sdk.trace.data.DelegatingSpanData;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -152,38 +153,56 @@ class OtlpTraceEncoderTest {
   }
 
   @Test
-  void spansEncodedOneByOneAsTheyEndMakeTheSameRequestAsSpansEncodedInTheBatch() throws Exception {
+  void runsOfSpansEncodedAsTheyEndMakeTheSameRequestAsSpansEncodedInTheBatch() throws Exception {
     List<SpanData> spans = sdkSpans(SpanLimits.builder().setMaxNumberOfAttributes(3).setMaxNumberOfEvents(1).build());
-    // One small encoder for all, as each thread has its own: each span replaces the one before.
-    OtlpTraceEncoder atEnd = new OtlpTraceEncoder(16);
-    List<SpanData> encoded = new ArrayList<>();
-    List<SpanData> halfEncoded = new ArrayList<>();
-    for (int i = 0; i < spans.size(); i++) {
-      EncodedSpan one = new EncodedSpan(atEnd.spanEntry(spans.get(i)), spans.get(i));
-      encoded.add(one);
-      halfEncoded.add(i % 2 == 0 ? one : spans.get(i));
-    }
     byte[] sdk = sdkBytes(spans);
-    assertThat(new OtlpTraceEncoder(16).encode(encoded).toByteArray()).isEqualTo(sdk);
-    assertThat(new OtlpTraceEncoder().encode(halfEncoded).toByteArray()).isEqualTo(sdk);
+    // One small encoder for all, as each stripe has one per scope: it grows, and starts again after a reset.
+    OtlpTraceEncoder atEnd = new OtlpTraceEncoder(16);
+    assertThat(new OtlpTraceEncoder(16).encodeRuns(List.of(run(atEnd, spans))).toByteArray()).isEqualTo(sdk);
+    int half = spans.size() / 2;
+    List<EncodedSpans> twoRuns = List.of(run(atEnd, spans.subList(0, half)), run(atEnd, spans.subList(half, spans.size())));
+    assertThat(new OtlpTraceEncoder().encodeRuns(twoRuns).toByteArray()).isEqualTo(sdk);
+    assertThat(new OtlpTraceEncoder().encodeRuns(List.of()).length()).isZero();
+
+    // A span the encoder fails on leaves the run as it was.
+    atEnd.reset();
+    atEnd.addSpanEntry(spans.get(1));
+    byte[] before = atEnd.toByteArray();
+    SpanData unreadable = new DelegatingSpanData(spans.get(0)) {
+      @Override
+      public List<EventData> getEvents() {
+        throw new IllegalStateException("a span that cannot be read");
+      }
+    };
+    assertThatThrownBy(() -> atEnd.addSpanEntry(unreadable)).isInstanceOf(IllegalStateException.class);
+    assertThat(atEnd.toByteArray()).isEqualTo(before);
+    atEnd.addSpanEntry(spans.get(0));
+    assertThat(new OtlpTraceEncoder().encodeRuns(List.of(new EncodedSpans(atEnd.toByteArray(), 2,
+        spans.get(0).getResource(), spans.get(0).getInstrumentationScopeInfo()))).toByteArray())
+        .isEqualTo(sdkBytes(spans.subList(0, 2)));
 
     // Several resources and scopes: grouped the same way.
     SpanData otherScope = TestSpanData.builder().setSpanContext(spans.get(0).getSpanContext())
         .setResource(Resource.empty()).setInstrumentationScopeInfo(InstrumentationScopeInfo.create("other"))
         .setName("other").setKind(SpanKind.CLIENT).setStartEpochNanos(1).setEndEpochNanos(2)
         .setStatus(StatusData.unset()).setHasEnded(true).build();
-    List<SpanData> groupsOfEncoded = List.of(encoded.get(0), new EncodedSpan(atEnd.spanEntry(otherScope), otherScope),
-        encoded.get(1), otherScope);
-    assertThat(groups(decode(new OtlpTraceEncoder().encode(groupsOfEncoded).toByteArray())))
+    List<EncodedSpans> groups = List.of(run(atEnd, spans.subList(0, 1)), run(new OtlpTraceEncoder(16), List.of(otherScope)),
+        run(atEnd, spans.subList(1, 2)), run(new OtlpTraceEncoder(16), List.of(otherScope)));
+    assertThat(groups(decode(new OtlpTraceEncoder().encodeRuns(groups).toByteArray())))
         .isEqualTo(groups(decode(sdkBytes(List.of(spans.get(0), otherScope, spans.get(1), otherScope)))));
+  }
 
-    // What is only in the bytes is not answered with something else.
-    EncodedSpan first = (EncodedSpan) encoded.get(0);
-    assertThat(first.getName()).isEqualTo(spans.get(0).getName());
-    assertThat(first.getSpanContext()).isEqualTo(spans.get(0).getSpanContext());
-    assertThat(first.toSpanData()).isSameAs(first);
-    assertThatThrownBy(first::getAttributes).isInstanceOf(UnsupportedOperationException.class);
-    assertThatThrownBy(first::getEvents).isInstanceOf(UnsupportedOperationException.class);
+  /**
+   * {@code spans} (of one resource and scope) as one run: added newest first, as they end, so added here
+   * last to first, the run holds them in their order.
+   */
+  private static EncodedSpans run(OtlpTraceEncoder encoder, List<SpanData> spans) {
+    encoder.reset();
+    for (int i = spans.size() - 1; i >= 0; i--) {
+      encoder.addSpanEntry(spans.get(i));
+    }
+    return new EncodedSpans(encoder.toByteArray(), spans.size(), spans.get(0).getResource(),
+        spans.get(0).getInstrumentationScopeInfo());
   }
 
   @Test
@@ -224,12 +243,11 @@ class OtlpTraceEncoderTest {
         Attributes.of(method, "GET", asString, "1", port, 8080L));
     List<SpanData> spans = serverSpans("values", sets);
     OtlpTraceEncoder oneByOne = new OtlpTraceEncoder(16);
-    List<SpanData> encoded = new ArrayList<>();
     for (SpanData span : spans) {
       assertThat(oneByOne.encode(List.of(span)).toByteArray()).isEqualTo(sdkBytes(List.of(span)));
-      encoded.add(new EncodedSpan(oneByOne.spanEntry(span), span));
     }
-    assertThat(new OtlpTraceEncoder().encode(encoded).toByteArray()).isEqualTo(sdkBytes(spans));
+    assertThat(new OtlpTraceEncoder().encodeRuns(List.of(run(new OtlpTraceEncoder(16), spans))).toByteArray())
+        .isEqualTo(sdkBytes(spans));
     OtlpTraceEncoder batches = new OtlpTraceEncoder();
     for (int round = 0; round < 2; round++) {
       assertThat(batches.encode(spans).toByteArray()).isEqualTo(sdkBytes(spans));

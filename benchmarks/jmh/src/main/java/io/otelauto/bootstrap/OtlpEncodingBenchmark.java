@@ -22,7 +22,7 @@ import io.opentelemetry.semconv.UrlAttributes;
 import io.opentelemetry.semconv.UserAgentAttributes;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.State;
  * Encoding one batch of 2048 SERVER spans, as the JDK HTTP server patch makes them, into an OTLP protobuf
  * request written to a stream that discards it: the SDK's marshaller (the one its OTLP exporter uses by
  * default, size pass then write pass) against the agent's one-pass {@link OtlpTraceEncoder}, the batch at
- * once and each span as it ends ({@link EncodedSpan}). Figures are per span (ns, and bytes allocated with
+ * once and each span as it ends, into runs ({@link EncodedSpans}). Figures are per span (ns, and bytes allocated with
  * {@code -prof gc}).
  */
 @State(Scope.Thread)
@@ -51,7 +51,7 @@ public class OtlpEncodingBenchmark {
   private final LowAllocationTraceRequestMarshaler sdk = new LowAllocationTraceRequestMarshaler();
   private final OtlpTraceEncoder agent = new OtlpTraceEncoder();
   private final OtlpTraceEncoder atEnd = new OtlpTraceEncoder(1024);
-  private final SpanData[] encodedAtEnd = new SpanData[BATCH];
+  private final List<EncodedSpans> runs = new ArrayList<>();
   private final OutputStream discard = OutputStream.nullOutputStream();
 
   @Setup
@@ -104,16 +104,24 @@ public class OtlpEncodingBenchmark {
 
   /**
    * The same request with each span encoded as it ends (what the agent does by default): one span at a time
-   * into a thread's small encoder, then the batch as those bytes under one resource and scope.
+   * added to a stripe's run, a run handed over every {@value EncodedBatchSpanProcessor#SPANS_PER_RUN} spans,
+   * then the batch as those runs' bytes under one resource and scope.
    */
   @Benchmark
   @OperationsPerInvocation(BATCH)
   public int agentEncoderAtEnd() throws IOException {
+    runs.clear();
+    int inRun = 0;
     for (int i = 0; i < BATCH; i++) {
       SpanData span = batch.get(i);
-      encodedAtEnd[i] = new EncodedSpan(atEnd.spanEntry(span), span);
+      atEnd.addSpanEntry(span);
+      if (++inRun == EncodedBatchSpanProcessor.SPANS_PER_RUN || i == BATCH - 1) {
+        runs.add(new EncodedSpans(atEnd.toByteArray(), inRun, span.getResource(), span.getInstrumentationScopeInfo()));
+        atEnd.reset();
+        inRun = 0;
+      }
     }
-    agent.encode(Arrays.asList(encodedAtEnd)).writeTo(discard);
+    agent.encodeRuns(runs).writeTo(discard);
     return agent.length();
   }
 }
