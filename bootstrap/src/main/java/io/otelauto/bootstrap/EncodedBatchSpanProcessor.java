@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The batch processor, in place of the SDK's (and of the {@link SpanAccounting.QueueGate} in front of it),
@@ -28,9 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * request thread and the worker share (the gate's count, the queue's index, the queue's size), and the
  * worker then read each span from another core's cache. A profile of a saturated JDK HTTP server on
  * Temurin 25 put that hand-off at the cost of encoding the span itself. Here a span takes the lock of a
- * stripe, which in practice only its own thread takes (stripes are chosen by thread id, and the export
- * thread visits them once per schedule delay), and the shared structures are touched once per run of
- * {@value #SPANS_PER_RUN} spans.
+ * stripe, which in practice only its own thread takes (each thread is given one, and moves on to another
+ * should it find it held; the export thread takes each once per schedule delay), and the shared structures
+ * are touched once per run of {@value #SPANS_PER_RUN} spans.
  *
  * <p>What stays as the SDK's processor does it: the {@code otel.bsp.*} settings (schedule delay, batch
  * size, queue size, export timeout) mean what they mean there; only sampled spans are exported; a span that
@@ -62,6 +63,8 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
   private final int capacity;
 
   private final Stripe[] stripes;
+  private final AtomicInteger nextStripe = new AtomicInteger();
+  private final ThreadLocal<Stripe> stripeOfThread = new ThreadLocal<>();
   /** Full runs, handed over by the stripes. */
   private final ConcurrentLinkedQueue<EncodedSpans> runs = new ConcurrentLinkedQueue<>();
   /** Once the encoder has failed: spans as the SDK made them, for the SDK's exporter. */
@@ -88,8 +91,8 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
     this.runSpans = Math.min(SPANS_PER_RUN, this.batchSize);
     this.exportTimeoutNanos = exportTimeoutNanos;
     this.capacity = capacity;
-    // At least two stripes per core and eight, a power of two: the threads of a pool have consecutive ids,
-    // so that many threads each find a stripe of their own.
+    // At least two stripes per core, and eight: a pool of that many threads has a stripe per thread, and
+    // a larger one, of which only as many threads as cores run at once, rarely finds one held.
     int count = Integer.highestOneBit(Math.max(8, 2 * Runtime.getRuntime().availableProcessors()) * 2 - 1);
     stripes = new Stripe[Math.min(count, 64)];
     for (int i = 0; i < stripes.length; i++) {
@@ -124,19 +127,43 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
     }
     SpanData data = span.toSpanData();
     if (!otlp.hasEncoderFailed()) {
-      Stripe stripe = stripes[(int) Thread.currentThread().getId() & (stripes.length - 1)];
+      Stripe stripe = lockedStripe();
       try {
-        synchronized (stripe) {
-          stripe.add(data);
-        }
+        stripe.add(data);
         return;
       } catch (RuntimeException | LinkageError | StackOverflowError e) {
         otlp.encoderFailed(e);
+      } finally {
+        stripe.lock.unlock();
       }
     }
     acceptedUnencoded.incrementAndGet();
     unencoded.add(data);
     handedOver(1);
+  }
+
+  /**
+   * This thread's stripe, locked. A thread is given the next stripe in turn at its first span; should its
+   * stripe be held by another thread (two threads given one stripe, or the export thread taking its runs),
+   * it moves on to the next stripe in turn, for this span and the later ones: threads that end spans at the
+   * same time spread over the stripes instead of waiting for each other.
+   */
+  private Stripe lockedStripe() {
+    Stripe stripe = stripeOfThread.get();
+    if (stripe == null) {
+      stripe = nextStripe();
+    }
+    if (!stripe.lock.tryLock()) {
+      stripe = nextStripe();
+      stripe.lock.lock();
+    }
+    return stripe;
+  }
+
+  private Stripe nextStripe() {
+    Stripe stripe = stripes[nextStripe.getAndIncrement() & (stripes.length - 1)];
+    stripeOfThread.set(stripe);
+    return stripe;
   }
 
   private void drop() {
@@ -155,8 +182,9 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
     }
   }
 
-  /** The spans ended on the threads whose ids share its low bits: the runs they are filling, one per scope. */
+  /** The spans ended on the threads given it: the runs they are filling, one per scope. */
   private final class Stripe {
+    final ReentrantLock lock = new ReentrantLock();
     private final Resource[] resources = new Resource[SCOPES_PER_STRIPE];
     private final InstrumentationScopeInfo[] scopes = new InstrumentationScopeInfo[SCOPES_PER_STRIPE];
     private final OtlpTraceEncoder[] encoders = new OtlpTraceEncoder[SCOPES_PER_STRIPE];
@@ -165,7 +193,7 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
     /** Spans accepted here, ever (for status: accepted, delivered, still queued). */
     private long accepted;
 
-    /** Under the stripe's lock. */
+    /** Under the stripe's lock, as every method here. */
     void add(SpanData span) {
       Resource resource = span.getResource();
       InstrumentationScopeInfo scope = span.getInstrumentationScopeInfo();
@@ -192,7 +220,6 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
       }
     }
 
-    /** Under the stripe's lock. */
     private void handOverRun(int run) {
       if (counts[run] == 0) {
         return;
@@ -207,7 +234,7 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
       }
     }
 
-    /** Under the stripe's lock: hands over every run being filled. */
+    /** Hands over every run being filled. */
     void handOverAll() {
       for (int run = 0; run < size; run++) {
         handOverRun(run);
@@ -231,8 +258,11 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
       try {
         if (all) {
           for (Stripe stripe : stripes) {
-            synchronized (stripe) {
+            stripe.lock.lock();
+            try {
               stripe.handOverAll();
+            } finally {
+              stripe.lock.unlock();
             }
           }
         }
@@ -340,8 +370,11 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
   public long accepted() {
     long accepted = acceptedUnencoded.get();
     for (Stripe stripe : stripes) {
-      synchronized (stripe) {
+      stripe.lock.lock();
+      try {
         accepted += stripe.accepted;
+      } finally {
+        stripe.lock.unlock();
       }
     }
     return accepted;
