@@ -165,7 +165,7 @@ final class Proc {
     return threadsCpuMillis(handle, name -> name.startsWith("GC Thread") || name.startsWith("G1 "));
   }
 
-  /** The threads that export our spans: the SDK's batch processor and the agent's OTLP sender. */
+  /** The threads that export our spans: the batch processor (the SDK's, or the agent's own) and the agent's OTLP sender. */
   static long exportCpuMillis(ProcessHandle handle) {
     return threadsCpuMillis(handle, name -> name.startsWith("BatchSpanProces") || name.startsWith("otel-auto-instr"));
   }
