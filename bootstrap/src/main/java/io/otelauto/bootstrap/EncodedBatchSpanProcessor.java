@@ -49,7 +49,7 @@ final class EncodedBatchSpanProcessor implements SpanProcessor, SpanAccounting.G
   private static final int RUN_BYTES = 64 * 1024;
   /** A stripe's encoder that grew beyond this for a few large spans is let go, not kept for good. */
   private static final int KEPT_CAPACITY = 2 * RUN_BYTES;
-  /** Beyond this many scopes in one stripe at once, the oldest run is handed over as it is. */
+  /** A span of one scope more than this in a stripe takes the first run's place; that run is handed over as it is. */
   private static final int SCOPES_PER_STRIPE = 8;
   static final String THREAD_NAME = "otel-auto-instrument-span-export";
 

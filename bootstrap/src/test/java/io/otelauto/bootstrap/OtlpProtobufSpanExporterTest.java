@@ -450,6 +450,28 @@ class OtlpProtobufSpanExporterTest {
   }
 
   @Test
+  void spansOfMoreScopesThanAStripeKeepsRunsForArriveEachUnderItsOwnScope() throws Exception {
+    OpenTelemetrySdk sdk = sdk(new SpanAccountingTest.RecordingLog(), Map.of("otel.service.name", "encoder-test"),
+        new AtomicReference<>());
+    for (int i = 0; i < 1200; i++) { // one thread, twelve scopes in turn: one stripe, runs taking turns
+      sdk.getTracer("scope-" + (i % 12)).spanBuilder("span " + i).startSpan().end();
+    }
+    assertThat(sdk.shutdown().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+
+    Map<String, Integer> byScope = new java.util.TreeMap<>();
+    for (Received body : received) {
+      ExportTraceServiceRequest.parseFrom(body.body()).getResourceSpansList().forEach(resource ->
+          resource.getScopeSpansList().forEach(scope -> {
+            assertThat(scope.getSpansList()).allSatisfy(span -> assertThat(
+                "scope-" + Integer.parseInt(span.getName().substring("span ".length())) % 12)
+                .isEqualTo(scope.getScope().getName()));
+            byScope.merge(scope.getScope().getName(), scope.getSpansCount(), Integer::sum);
+          }));
+    }
+    assertThat(byScope).hasSize(12).allSatisfy((scope, count) -> assertThat(count).as(scope).isEqualTo(100));
+  }
+
+  @Test
   void spansOfARunNotYetFullLeaveOnAFlushAndOnTheSchedule() throws Exception {
     for (String delay : List.of("60000", "1")) {
       OpenTelemetrySdk sdk = sdk(new SpanAccountingTest.RecordingLog(), Map.of("otel.service.name", "encoder-test",
