@@ -17,11 +17,14 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Spans as an OTLP {@code ExportTraceServiceRequest} in protobuf, in one pass. The message is written back
@@ -149,66 +152,67 @@ final class OtlpTraceEncoder {
     if (oneGroup) {
       int start = written();
       stringField(RESOURCE_SPANS_SCHEMA_URL, resource.getSchemaUrl());
-      scopeSpans(scope, all);
+      scopeSpans(scope, Arrays.asList(all), this::spanEntries);
       endMessage(RESOURCE_SPANS_SCOPE_SPANS, start);
       resourceSpansHead(resource);
       endMessage(REQUEST_RESOURCE_SPANS, start);
       return this;
     }
-    // Several resources or scopes: grouped as the SDK groups them (equal resources, then equal scopes).
-    Map<Resource, Map<InstrumentationScopeInfo, List<SpanData>>> groups = new LinkedHashMap<>();
-    for (SpanData span : all) {
-      groups.computeIfAbsent(span.getResource(), r -> new LinkedHashMap<>())
-          .computeIfAbsent(span.getInstrumentationScopeInfo(), s -> new ArrayList<>()).add(span);
-    }
-    List<Map.Entry<Resource, Map<InstrumentationScopeInfo, List<SpanData>>>> resources = new ArrayList<>(groups.entrySet());
-    for (int r = resources.size() - 1; r >= 0; r--) {
-      int start = written();
-      stringField(RESOURCE_SPANS_SCHEMA_URL, resources.get(r).getKey().getSchemaUrl());
-      List<Map.Entry<InstrumentationScopeInfo, List<SpanData>>> scopes = new ArrayList<>(resources.get(r).getValue().entrySet());
-      for (int s = scopes.size() - 1; s >= 0; s--) {
-        int scopeStart = written();
-        scopeSpans(scopes.get(s).getKey(), scopes.get(s).getValue().toArray(new SpanData[0]));
-        endMessage(RESOURCE_SPANS_SCOPE_SPANS, scopeStart);
-      }
-      resourceSpansHead(resources.get(r).getKey());
-      endMessage(REQUEST_RESOURCE_SPANS, start);
-    }
+    resourceSpans(Arrays.asList(all), SpanData::getResource, SpanData::getInstrumentationScopeInfo, this::spanEntries);
     return this;
   }
 
   /**
    * Encodes the request for runs of spans encoded already ({@link #addSpanEntry}), replacing the previous one:
-   * their bytes copied as they are, under their resources and scopes, grouped as {@link #encode} groups
-   * spans (equal resources, then equal scopes).
+   * their bytes copied as they are, under their resources and scopes, grouped as {@link #encode} groups spans.
    */
   OtlpTraceEncoder encodeRuns(List<EncodedSpans> runs) {
     position = buffer.length;
-    Map<Resource, Map<InstrumentationScopeInfo, List<EncodedSpans>>> groups = new LinkedHashMap<>();
-    for (EncodedSpans run : runs) {
-      groups.computeIfAbsent(run.resource, r -> new LinkedHashMap<>())
-          .computeIfAbsent(run.scope, s -> new ArrayList<>()).add(run);
+    resourceSpans(runs, run -> run.resource, run -> run.scope, this::runEntries);
+    return this;
+  }
+
+  /**
+   * The request's ResourceSpans for {@code items} (spans, or runs of them), back to front: grouped as the SDK
+   * groups spans (equal resources, then equal scopes, in the order they first come); {@code entries} writes
+   * one scope's spans.
+   */
+  private <T> void resourceSpans(List<T> items, Function<T, Resource> resourceOf,
+      Function<T, InstrumentationScopeInfo> scopeOf, Consumer<List<T>> entries) {
+    Map<Resource, Map<InstrumentationScopeInfo, List<T>>> groups = new LinkedHashMap<>();
+    for (T item : items) {
+      groups.computeIfAbsent(resourceOf.apply(item), r -> new LinkedHashMap<>())
+          .computeIfAbsent(scopeOf.apply(item), s -> new ArrayList<>()).add(item);
     }
-    List<Map.Entry<Resource, Map<InstrumentationScopeInfo, List<EncodedSpans>>>> resources = new ArrayList<>(groups.entrySet());
+    List<Map.Entry<Resource, Map<InstrumentationScopeInfo, List<T>>>> resources = new ArrayList<>(groups.entrySet());
     for (int r = resources.size() - 1; r >= 0; r--) {
       int start = written();
       stringField(RESOURCE_SPANS_SCHEMA_URL, resources.get(r).getKey().getSchemaUrl());
-      List<Map.Entry<InstrumentationScopeInfo, List<EncodedSpans>>> scopes = new ArrayList<>(resources.get(r).getValue().entrySet());
+      List<Map.Entry<InstrumentationScopeInfo, List<T>>> scopes = new ArrayList<>(resources.get(r).getValue().entrySet());
       for (int s = scopes.size() - 1; s >= 0; s--) {
         int scopeStart = written();
-        InstrumentationScopeInfo scope = scopes.get(s).getKey();
-        stringField(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
-        List<EncodedSpans> ofScope = scopes.get(s).getValue();
-        for (int i = ofScope.size() - 1; i >= 0; i--) {
-          raw(ofScope.get(i).entries);
-        }
-        scopeHead(scope);
+        scopeSpans(scopes.get(s).getKey(), scopes.get(s).getValue(), entries);
         endMessage(RESOURCE_SPANS_SCOPE_SPANS, scopeStart);
       }
       resourceSpansHead(resources.get(r).getKey());
       endMessage(REQUEST_RESOURCE_SPANS, start);
     }
-    return this;
+  }
+
+  /** Each span's {@code ScopeSpans.spans} entry, last to first. */
+  private void spanEntries(List<SpanData> spans) {
+    for (int i = spans.size() - 1; i >= 0; i--) {
+      int start = written();
+      span(spans.get(i));
+      endMessage(SCOPE_SPANS_SPANS, start);
+    }
+  }
+
+  /** Runs' entries as they are, last to first. */
+  private void runEntries(List<EncodedSpans> runs) {
+    for (int i = runs.size() - 1; i >= 0; i--) {
+      raw(runs.get(i).entries);
+    }
   }
 
   /**
@@ -262,19 +266,10 @@ final class OtlpTraceEncoder {
     endMessage(RESOURCE_SPANS_RESOURCE, start);
   }
 
-  /** ScopeSpans: scope = 1, spans = 2, schema_url = 3. */
-  private void scopeSpans(InstrumentationScopeInfo scope, SpanData[] spans) {
+  /** ScopeSpans: scope = 1, spans = 2, schema_url = 3; {@code entries} writes the spans. */
+  private <T> void scopeSpans(InstrumentationScopeInfo scope, List<T> items, Consumer<List<T>> entries) {
     stringField(SCOPE_SPANS_SCHEMA_URL, scope.getSchemaUrl());
-    for (int i = spans.length - 1; i >= 0; i--) {
-      int start = written();
-      span(spans[i]);
-      endMessage(SCOPE_SPANS_SPANS, start);
-    }
-    scopeHead(scope);
-  }
-
-  /** ScopeSpans.scope; the caller has written the spans and the schema URL already (back to front). */
-  private void scopeHead(InstrumentationScopeInfo scope) {
+    entries.accept(items);
     int start = written();
     attributes(SCOPE_ATTRIBUTES, scope.getAttributes());
     stringField(SCOPE_VERSION, scope.getVersion());
