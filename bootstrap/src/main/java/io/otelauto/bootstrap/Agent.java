@@ -152,13 +152,16 @@ public final class Agent {
     if (setup == null) {
       return "state=detached\n";
     }
-    StringBuilder status = new StringBuilder("state=active\npatchers=");
+    // Runs after every export (publish): plain loops, no streams, so that the agent's own calls do not
+    // widen the JIT's type profiles in the JDK's stream code, which the program's hot paths may share.
+    List<String> applied = new ArrayList<>();
     synchronized (setup.applied) {
-      setup.applied.stream().map(Patcher::name).sorted().forEach(name -> status.append(name).append(','));
+      for (Patcher patcher : setup.applied) {
+        applied.add(patcher.name());
+      }
     }
-    if (status.charAt(status.length() - 1) == ',') {
-      status.setLength(status.length() - 1);
-    }
+    java.util.Collections.sort(applied);
+    StringBuilder status = new StringBuilder("state=active\npatchers=").append(String.join(",", applied));
     status.append("\npatchers.waiting=").append(String.join(",", setup.waitingNames())).append('\n');
     SpanAccounting accounting = setup.accounting;
     if (accounting == null) {
