@@ -96,18 +96,53 @@ final class Report {
    * windows of one turn follow each other within seconds): the median, min and max of all those ratios.
    */
   Stat pairedWindows(String scenario, Variant variant) {
-    List<Double> values = new ArrayList<>();
+    return Stat.of(pairedWindowsByRound(scenario, variant).stream().flatMapToDouble(Arrays::stream).toArray());
+  }
+
+  /** {@link #pairedWindows}' ratios, one array per round. */
+  private List<double[]> pairedWindowsByRound(String scenario, Variant variant) {
+    List<double[]> rounds = new ArrayList<>();
     pairsWithPlain(scenario, variant, (run, plain) -> {
       int windows = Math.min(run.windowRequestsPerSecond.size(), plain.windowRequestsPerSecond.size());
+      List<Double> ratios = new ArrayList<>();
       for (int i = 0; i < windows; i++) {
         double a = run.windowRequestsPerSecond.get(i);
         double b = plain.windowRequestsPerSecond.get(i);
         if (a >= 0 && b > 0) {
-          values.add(a / b);
+          ratios.add(a / b);
         }
       }
+      if (!ratios.isEmpty()) {
+        rounds.add(ratios.stream().mapToDouble(Double::doubleValue).toArray());
+      }
     });
-    return Stat.of(values.stream().mapToDouble(Double::doubleValue).toArray());
+    return rounds;
+  }
+
+  /**
+   * A 95% interval for the median of the pooled window ratios, by resampling whole rounds with replacement
+   * (a percentile bootstrap, 4000 resamples, a fixed seed so that a report is reproducible). Rounds, not
+   * windows, are resampled: the windows of one round share its JVMs, their JIT state and the host's mood of
+   * those minutes, so they are not independent draws. {@code null} with fewer than 3 rounds. It says how far
+   * this run's median may be from what more rounds would give, not how far another day's runs may be: runs
+   * on different days have differed by more than their intervals.
+   */
+  static double[] medianInterval(List<double[]> rounds) {
+    if (rounds.size() < 3) {
+      return null;
+    }
+    java.util.Random random = new java.util.Random(16);
+    int resamples = 4000;
+    double[] medians = new double[resamples];
+    for (int r = 0; r < resamples; r++) {
+      List<double[]> drawn = new ArrayList<>();
+      for (int i = 0; i < rounds.size(); i++) {
+        drawn.add(rounds.get(random.nextInt(rounds.size())));
+      }
+      medians[r] = Stat.of(drawn.stream().flatMapToDouble(Arrays::stream).toArray()).median;
+    }
+    Arrays.sort(medians);
+    return new double[] {medians[(int) (0.025 * resamples)], medians[(int) (0.975 * resamples) - 1]};
   }
 
   void write() throws IOException {
@@ -280,7 +315,8 @@ final class Report {
     if (oursWindows.present()) {
       md.append("| " + name + ": throughput kept window by window (each measured window over the plain JVM's of the "
               + "same turn, all rounds) | – | ")
-          .append(cellPct(oursWindows)).append(" | ").append(cellPct(pairedWindows(scenario, Variant.OTEL)))
+          .append(cellPct(oursWindows)).append(intervalNote(pairedWindowsByRound(scenario, Variant.OURS))).append(" | ")
+          .append(cellPct(pairedWindows(scenario, Variant.OTEL)))
           .append(" | | ≥ 90%: ").append(verdict(oursWindows.median >= 0.90, oursWindows.median)).append(" |\n");
     }
     Stat oursDelivered = stat(scenario, Variant.OURS, Run::delivered);
@@ -423,6 +459,12 @@ final class Report {
     }
     String median = fmt("%+.0f", stat.median / unit);
     return stat.n == 1 ? median : median + " (" + fmt("%+.0f", stat.min / unit) + " to " + fmt("%+.0f", stat.max / unit) + ")";
+  }
+
+  /** {@code "; median's 95% interval a–b"} (rounds resampled), or nothing with fewer than 3 rounds. */
+  private static String intervalNote(List<double[]> rounds) {
+    double[] interval = medianInterval(rounds);
+    return interval == null ? "" : "; the median's 95% interval, rounds resampled: " + pct(interval[0]) + "–" + pct(interval[1]);
   }
 
   private static String cellPct(Stat stat) {
