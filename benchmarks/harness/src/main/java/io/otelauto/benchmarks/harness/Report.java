@@ -124,8 +124,8 @@ final class Report {
    * (a percentile bootstrap, 4000 resamples, a fixed seed so that a report is reproducible). Rounds, not
    * windows, are resampled: the windows of one round share its JVMs, their JIT state and the host's mood of
    * those minutes, so they are not independent draws. {@code null} with fewer than 3 rounds. It says how far
-   * this run's median may be from what more rounds would give, not how far another day's runs may be: runs
-   * on different days have differed by more than their intervals.
+   * this run's median may be from what more rounds would give, not how far another run's may be: runs a few
+   * hours apart have differed by more than their intervals.
    */
   static double[] medianInterval(List<double[]> rounds) {
     if (rounds.size() < 3) {
@@ -461,7 +461,7 @@ final class Report {
     return stat.n == 1 ? median : median + " (" + fmt("%+.0f", stat.min / unit) + " to " + fmt("%+.0f", stat.max / unit) + ")";
   }
 
-  /** {@code "; median's 95% interval a–b"} (rounds resampled), or nothing with fewer than 3 rounds. */
+  /** {@code "; the median's 95% interval, rounds resampled: a–b"}, or nothing with fewer than 3 rounds. */
   private static String intervalNote(List<double[]> rounds) {
     double[] interval = medianInterval(rounds);
     return interval == null ? "" : "; the median's 95% interval, rounds resampled: " + pct(interval[0]) + "–" + pct(interval[1]);
