@@ -152,17 +152,14 @@ public final class Agent {
     if (setup == null) {
       return "state=detached\n";
     }
-    // Runs after every export (publish): plain loops, no streams, so that the agent's own calls do not
-    // widen the JIT's type profiles in the JDK's stream code, which the program's hot paths may share.
-    List<String> applied = new ArrayList<>();
+    // Runs after every export (publish): a plain loop, no streams, which keeps the agent's periodic work out
+    // of the JDK's stream code that the program's hot paths may share.
+    String applied;
     synchronized (setup.applied) {
-      for (Patcher patcher : setup.applied) {
-        applied.add(patcher.name());
-      }
+      applied = sortedNames(setup.applied);
     }
-    java.util.Collections.sort(applied);
-    StringBuilder status = new StringBuilder("state=active\npatchers=").append(String.join(",", applied));
-    status.append("\npatchers.waiting=").append(String.join(",", setup.waitingNames())).append('\n');
+    StringBuilder status = new StringBuilder("state=active\npatchers=").append(applied);
+    status.append("\npatchers.waiting=").append(setup.waitingNames()).append('\n');
     SpanAccounting accounting = setup.accounting;
     if (accounting == null) {
       status.append("sdk=not built yet (no span so far)\n");
@@ -170,6 +167,16 @@ public final class Agent {
       accounting.status(status);
     }
     return status.toString();
+  }
+
+  /** The patchers' names, sorted, separated by commas (status lines). */
+  private static String sortedNames(Iterable<Patcher> patchers) {
+    List<String> names = new ArrayList<>();
+    for (Patcher patcher : patchers) {
+      names.add(patcher.name());
+    }
+    java.util.Collections.sort(names);
+    return String.join(",", names);
   }
 
   /** The agent that started or was attached in this loader; detach clears it (under {@link #PUBLISHING}). */
@@ -297,13 +304,8 @@ public final class Agent {
       return names;
     }
 
-    synchronized List<String> waitingNames() {
-      List<String> names = new ArrayList<>();
-      for (Patcher patcher : waiting) {
-        names.add(patcher.name());
-      }
-      java.util.Collections.sort(names);
-      return names;
+    synchronized String waitingNames() {
+      return sortedNames(waiting);
     }
   }
 
