@@ -1,6 +1,8 @@
 package io.otelauto.patchers.servlet;
 
 import io.opentelemetry.context.propagation.TextMapGetter;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -8,20 +10,25 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The Servlet API of one namespace ({@code jakarta.servlet} or {@code javax.servlet}) as loaded by one
- * container, called through method handles. The patcher lives in the agent's class loader, which cannot name
- * the container's servlet classes (nor should it: each webapp or Spring Boot jar may bring its own copy), so
- * the handles are looked up once per servlet API copy, from the request's own class.
+ * container. The patcher lives in the agent's class loader, which cannot name the container's servlet classes
+ * (nor should it: each webapp or Spring Boot jar may bring its own copy), so the calls go through method
+ * handles, looked up once per servlet API copy from the request's own class.
+ *
+ * <p>The calls themselves are {@link BoundServletApi}'s, defined anew as a hidden class for each copy with
+ * that copy's handles in its {@code static final} fields. Why: a handle the JIT cannot see as a constant is
+ * called through its lambda forms, not inlined; a servlet request makes some twenty calls, and on a
+ * saturated Spring Boot server that machinery cost about 1.5 µs per request (JDK 17 profile), several times
+ * the container's getters themselves. Constant handles inline down to the interface call.
  */
-final class ServletApi {
-  private static final MethodType GETTER = MethodType.genericMethodType(1);
-  private static final MethodType ONE_ARGUMENT = MethodType.genericMethodType(2);
-  private static final MethodType TWO_ARGUMENTS = MethodType.genericMethodType(3);
-
+abstract class ServletApi {
   /** Per request class: the API it implements, empty for a request that is not an HttpServletRequest. */
   private static final ClassValue<Optional<ServletApi>> BY_REQUEST_CLASS = new ClassValue<>() {
     @Override
@@ -30,7 +37,11 @@ final class ServletApi {
       try {
         return api == null ? Optional.empty() : Optional.of(BY_API.get(api));
       } catch (IllegalStateException e) {
-        // Before Servlet 3.0 (no async API): such requests go untraced, and this is not asked again.
+        // Before Servlet 3.0 (no async API), or the calls could not be bound: such requests go untraced,
+        // and this is not asked again.
+        if (!(e.getCause() instanceof ReflectiveOperationException)) {
+          unsupported = e;
+        }
         return Optional.empty();
       }
     }
@@ -40,96 +51,123 @@ final class ServletApi {
     @Override
     protected ServletApi computeValue(Class<?> httpServletRequest) {
       try {
-        return new ServletApi(httpServletRequest);
-      } catch (ReflectiveOperationException e) {
+        return bind(httpServletRequest);
+      } catch (ReflectiveOperationException | IOException | RuntimeException | LinkageError e) {
         throw new IllegalStateException("Unsupported Servlet API " + httpServletRequest.getName(), e);
       }
     }
   };
+  private static final MethodType CONSTRUCTOR = MethodType.methodType(void.class, String.class, Class.class, Class.class);
+  /** BoundServletApi's class file, read once. */
+  private static volatile byte[] template;
+  /** Why a servlet API copy could not be bound, other than its age: for the tracer's log. */
+  private static volatile RuntimeException unsupported;
 
   final String namespace;
-  private final MethodHandle getMethod;
-  private final MethodHandle getRequestUri;
-  private final MethodHandle getQueryString;
-  private final MethodHandle getScheme;
-  private final MethodHandle getServerName;
-  private final MethodHandle getServerPort;
-  private final MethodHandle getRemoteAddr;
-  private final MethodHandle getProtocol;
-  private final MethodHandle getHeader;
-  private final MethodHandle getHeaders;
-  private final MethodHandle getHeaderNames;
-  private final MethodHandle getAttribute;
-  private final MethodHandle setAttribute;
-  private final MethodHandle getContextPath;
-  private final MethodHandle getServletPath;
-  private final MethodHandle getPathInfo;
-  private final MethodHandle isAsyncStarted;
-  private final MethodHandle getAsyncContext;
-  private final MethodHandle addAsyncListener;
-  private final MethodHandle getEventThrowable;
-  private final MethodHandle getEventAsyncContext;
-  private final MethodHandle getEventResponse;
-  private final MethodHandle getStatus;
   private final Class<?> httpServletResponse;
   private final Class<?> asyncListener;
-  /** Servlet 4.0+ only ({@code HttpServletRequest.getHttpServletMapping}); null on 3.x. */
-  private final MethodHandle getHttpServletMapping;
-  private final MethodHandle getMappingPattern;
-  private final MethodHandle getMappingMatch;
   final TextMapGetter<Object> headers = new HeadersGetter();
 
-  private ServletApi(Class<?> request) throws ReflectiveOperationException {
+  ServletApi(String namespace, Class<?> httpServletResponse, Class<?> asyncListener) {
+    this.namespace = namespace;
+    this.httpServletResponse = httpServletResponse;
+    this.asyncListener = asyncListener;
+  }
+
+  /**
+   * Looks up the handles of the API {@code request} belongs to and defines a {@link BoundServletApi} that
+   * holds them. Its handles are keyed by the method's name ({@code AsyncEvent.getAsyncContext} as
+   * {@code event.getAsyncContext}); the Servlet 4.0 ones are absent on 3.x.
+   */
+  private static ServletApi bind(Class<?> request) throws ReflectiveOperationException, IOException {
     String name = request.getName();
-    namespace = name.substring(0, name.length() - ".http.HttpServletRequest".length());
+    String namespace = name.substring(0, name.length() - ".http.HttpServletRequest".length());
     ClassLoader loader = request.getClassLoader();
     Class<?> servletRequest = Class.forName(namespace + ".ServletRequest", false, loader);
-    httpServletResponse = Class.forName(namespace + ".http.HttpServletResponse", false, loader);
+    Class<?> httpServletResponse = Class.forName(namespace + ".http.HttpServletResponse", false, loader);
     Class<?> asyncContext = Class.forName(namespace + ".AsyncContext", false, loader);
     Class<?> asyncEvent = Class.forName(namespace + ".AsyncEvent", false, loader);
-    asyncListener = Class.forName(namespace + ".AsyncListener", false, loader);
-    getMethod = getter(request, "getMethod", String.class);
-    getRequestUri = getter(request, "getRequestURI", String.class);
-    getQueryString = getter(request, "getQueryString", String.class);
-    getContextPath = getter(request, "getContextPath", String.class);
-    getServletPath = getter(request, "getServletPath", String.class);
-    getPathInfo = getter(request, "getPathInfo", String.class);
-    getHeader = method(request, "getHeader", String.class, String.class).asType(ONE_ARGUMENT);
-    getHeaders = method(request, "getHeaders", Enumeration.class, String.class).asType(ONE_ARGUMENT);
-    getHeaderNames = getter(request, "getHeaderNames", Enumeration.class);
-    getScheme = getter(servletRequest, "getScheme", String.class);
-    getServerName = getter(servletRequest, "getServerName", String.class);
-    getServerPort = getter(servletRequest, "getServerPort", int.class);
-    getRemoteAddr = getter(servletRequest, "getRemoteAddr", String.class);
-    getProtocol = getter(servletRequest, "getProtocol", String.class);
-    getAttribute = method(servletRequest, "getAttribute", Object.class, String.class).asType(ONE_ARGUMENT);
-    setAttribute = method(servletRequest, "setAttribute", void.class, String.class, Object.class).asType(TWO_ARGUMENTS);
-    isAsyncStarted = getter(servletRequest, "isAsyncStarted", boolean.class);
-    getAsyncContext = getter(servletRequest, "getAsyncContext", asyncContext);
-    addAsyncListener = method(asyncContext, "addListener", void.class, asyncListener).asType(ONE_ARGUMENT);
-    getEventThrowable = getter(asyncEvent, "getThrowable", Throwable.class);
-    getEventAsyncContext = getter(asyncEvent, "getAsyncContext", asyncContext);
-    getEventResponse = getter(asyncEvent, "getSuppliedResponse", Class.forName(namespace + ".ServletResponse", false, loader));
-    getStatus = getter(httpServletResponse, "getStatus", int.class);
-    MethodHandle mapping = null;
-    MethodHandle pattern = null;
-    MethodHandle match = null;
+    Class<?> asyncListener = Class.forName(namespace + ".AsyncListener", false, loader);
+    Map<String, MethodHandle> handles = new HashMap<>();
+    for (String getter : List.of("getMethod", "getRequestURI", "getQueryString", "getContextPath", "getServletPath",
+        "getPathInfo")) {
+      handles.put(getter, virtual(request, getter, String.class));
+    }
+    handles.put("getHeader", virtual(request, "getHeader", String.class, String.class));
+    handles.put("getHeaders", virtual(request, "getHeaders", Enumeration.class, String.class));
+    handles.put("getHeaderNames", virtual(request, "getHeaderNames", Enumeration.class));
+    for (String getter : List.of("getScheme", "getServerName", "getRemoteAddr", "getProtocol")) {
+      handles.put(getter, virtual(servletRequest, getter, String.class));
+    }
+    handles.put("getServerPort", virtual(servletRequest, "getServerPort", int.class));
+    handles.put("getAttribute", virtual(servletRequest, "getAttribute", Object.class, String.class));
+    handles.put("setAttribute", virtual(servletRequest, "setAttribute", void.class, String.class, Object.class));
+    handles.put("isAsyncStarted", virtual(servletRequest, "isAsyncStarted", boolean.class));
+    handles.put("getAsyncContext", virtual(servletRequest, "getAsyncContext", asyncContext));
+    handles.put("addListener", virtual(asyncContext, "addListener", void.class, asyncListener));
+    handles.put("event.getThrowable", virtual(asyncEvent, "getThrowable", Throwable.class));
+    handles.put("event.getAsyncContext", virtual(asyncEvent, "getAsyncContext", asyncContext));
+    handles.put("event.getSuppliedResponse", virtual(asyncEvent, "getSuppliedResponse",
+        Class.forName(namespace + ".ServletResponse", false, loader)));
+    handles.put("getStatus", virtual(httpServletResponse, "getStatus", int.class));
     try {
       Class<?> servletMapping = Class.forName(namespace + ".http.HttpServletMapping", false, loader);
-      mapping = getter(request, "getHttpServletMapping", servletMapping);
-      pattern = getter(servletMapping, "getPattern", String.class);
-      match = getter(servletMapping, "getMappingMatch", Class.forName(namespace + ".http.MappingMatch", false, loader));
+      handles.put("getHttpServletMapping", virtual(request, "getHttpServletMapping", servletMapping));
+      handles.put("mapping.getPattern", virtual(servletMapping, "getPattern", String.class));
+      handles.put("mapping.getMappingMatch", virtual(servletMapping, "getMappingMatch",
+          Class.forName(namespace + ".http.MappingMatch", false, loader)));
     } catch (ClassNotFoundException | NoSuchMethodException e) {
       // Servlet 3.x: routes come from frameworks only.
     }
-    getHttpServletMapping = mapping;
-    getMappingPattern = pattern;
-    getMappingMatch = match;
+    MethodHandles.Lookup bound = MethodHandles.lookup().defineHiddenClassWithClassData(template(), handles, true);
+    try {
+      return (ServletApi) bound.findConstructor(bound.lookupClass(), CONSTRUCTOR)
+          .invoke(namespace, httpServletResponse, asyncListener);
+    } catch (Throwable t) {
+      throw propagate(t);
+    }
+  }
+
+  private static byte[] template() throws IOException {
+    byte[] bytes = template;
+    if (bytes == null) {
+      try (InputStream in = BoundServletApi.class.getResourceAsStream(BoundServletApi.class.getSimpleName() + ".class")) {
+        if (in == null) {
+          throw new IOException("no class file for " + BoundServletApi.class.getName());
+        }
+        bytes = in.readAllBytes();
+      }
+      template = bytes;
+    }
+    return bytes;
+  }
+
+  /**
+   * {@code owner.name(parameters)} typed as {@link BoundServletApi} calls it: the receiver, and any of the
+   * container's own types, as {@code Object}; the JDK's types and primitives as they are.
+   */
+  private static MethodHandle virtual(Class<?> owner, String name, Class<?> returns, Class<?>... parameters)
+      throws ReflectiveOperationException {
+    MethodHandle handle = MethodHandles.publicLookup().findVirtual(owner, name, MethodType.methodType(returns, parameters));
+    MethodType type = handle.type();
+    for (int i = 0; i < type.parameterCount(); i++) {
+      type = type.changeParameterType(i, visible(type.parameterType(i)));
+    }
+    return handle.asType(type.changeReturnType(visible(type.returnType())));
+  }
+
+  private static Class<?> visible(Class<?> type) {
+    return type.isPrimitive() || type.getClassLoader() == null ? type : Object.class;
   }
 
   /** The API {@code request} implements, or null when it is not an HTTP servlet request. */
   static ServletApi of(Object request) {
     return request == null ? null : BY_REQUEST_CLASS.get(request.getClass()).orElse(null);
+  }
+
+  /** Why some servlet API copy went untraced though it is recent enough, or null: to be logged once. */
+  static RuntimeException unsupported() {
+    return unsupported;
   }
 
   private static Class<?> httpServletRequestInterface(Class<?> type) {
@@ -148,139 +186,88 @@ final class ServletApi {
     return null;
   }
 
-  private static MethodHandle method(Class<?> owner, String name, Class<?> returns, Class<?>... parameters)
-      throws ReflectiveOperationException {
-    return MethodHandles.publicLookup().findVirtual(owner, name, MethodType.methodType(returns, parameters));
-  }
+  // The calls, one per handle (BoundServletApi).
 
-  private static MethodHandle getter(Class<?> owner, String name, Class<?> returns) throws ReflectiveOperationException {
-    return method(owner, name, returns).asType(GETTER);
-  }
+  abstract String method(Object request);
 
-  String method(Object request) {
-    return (String) call(getMethod, request);
-  }
+  abstract String requestUri(Object request);
 
-  String requestUri(Object request) {
-    return (String) call(getRequestUri, request);
-  }
+  abstract String queryString(Object request);
 
-  String queryString(Object request) {
-    return (String) call(getQueryString, request);
-  }
+  abstract String scheme(Object request);
 
-  String scheme(Object request) {
-    return (String) call(getScheme, request);
-  }
+  abstract String serverName(Object request);
 
-  String serverName(Object request) {
-    return (String) call(getServerName, request);
-  }
+  abstract int serverPort(Object request);
 
-  int serverPort(Object request) {
-    return (Integer) call(getServerPort, request);
-  }
+  abstract String remoteAddr(Object request);
 
-  String remoteAddr(Object request) {
-    return (String) call(getRemoteAddr, request);
-  }
+  abstract String protocol(Object request);
 
-  String protocol(Object request) {
-    return (String) call(getProtocol, request);
-  }
+  abstract String header(Object request, String name);
 
-  String header(Object request, String name) {
-    return (String) call(getHeader, request, name);
-  }
+  abstract Enumeration<?> headers(Object request, String name);
 
-  Object attribute(Object request, String name) {
-    return call(getAttribute, request, name);
-  }
+  abstract Enumeration<?> headerNames(Object request);
 
-  void setAttribute(Object request, String name, Object value) {
-    try {
-      Object ignored = setAttribute.invokeExact(request, (Object) name, value);
-    } catch (Throwable t) {
-      throw propagate(t);
-    }
-  }
+  abstract Object attribute(Object request, String name);
 
-  String contextPath(Object request) {
-    return (String) call(getContextPath, request);
-  }
+  abstract void setAttribute(Object request, String name, Object value);
 
-  String servletPath(Object request) {
-    return (String) call(getServletPath, request);
-  }
+  abstract String contextPath(Object request);
 
-  String pathInfo(Object request) {
-    return (String) call(getPathInfo, request);
-  }
+  abstract String servletPath(Object request);
 
-  boolean isAsyncStarted(Object request) {
-    return (Boolean) call(isAsyncStarted, request);
-  }
+  abstract String pathInfo(Object request);
 
-  /** The response's status code, 0 when {@code response} is not an HTTP response. */
-  int status(Object response) {
-    return httpServletResponse.isInstance(response) ? (Integer) call(getStatus, response) : 0;
-  }
+  abstract boolean isAsyncStarted(Object request);
+
+  abstract Object asyncContext(Object request);
+
+  abstract void addListener(Object asyncContext, Object listener);
+
+  abstract Throwable eventThrowable(Object event);
+
+  abstract Object eventAsyncContext(Object event);
+
+  abstract Object eventResponse(Object event);
+
+  /** {@code HttpServletResponse.getStatus}, of a response known to be one. */
+  abstract int httpStatus(Object response);
 
   /** The request's servlet mapping (an {@code HttpServletMapping}), null before Servlet 4.0 or when there is none. */
-  Object servletMapping(Object request) {
-    return getHttpServletMapping == null ? null : call(getHttpServletMapping, request);
+  abstract Object servletMapping(Object request);
+
+  /** The mapping's match type ({@code MappingMatch}); never called before Servlet 4.0 (no mapping then). */
+  abstract Object mappingMatchOf(Object servletMapping);
+
+  /** The mapping's pattern ({@code /orders/*}, {@code *.jsp}, ...). */
+  abstract String mappingPattern(Object servletMapping);
+
+  // What the tracer asks, made of the calls.
+
+  /** The response's status code, 0 when {@code response} is not an HTTP response. */
+  final int status(Object response) {
+    return httpServletResponse.isInstance(response) ? httpStatus(response) : 0;
   }
 
   /** The mapping's match type ({@code PATH}, {@code DEFAULT}, ...), null for no mapping. */
-  String mappingMatch(Object servletMapping) {
-    Object match = servletMapping == null ? null : call(getMappingMatch, servletMapping);
+  final String mappingMatch(Object servletMapping) {
+    Object match = servletMapping == null ? null : mappingMatchOf(servletMapping);
     return match == null ? null : ((Enum<?>) match).name();
   }
 
-  /** The mapping's pattern ({@code /orders/*}, {@code *.jsp}, ...). */
-  String mappingPattern(Object servletMapping) {
-    return (String) call(getMappingPattern, servletMapping);
-  }
-
   /** Adds {@code handler}, as an {@code AsyncListener}, to the request's async context. */
-  void addAsyncListener(Object request, InvocationHandler handler) {
-    addAsyncListenerTo(call(getAsyncContext, request), handler);
+  final void addAsyncListener(Object request, InvocationHandler handler) {
+    addAsyncListenerTo(asyncContext(request), handler);
   }
 
-  void addAsyncListenerTo(Object asyncContext, InvocationHandler handler) {
+  final void addAsyncListenerTo(Object asyncContext, InvocationHandler handler) {
     Object listener = Proxy.newProxyInstance(asyncListener.getClassLoader(), new Class<?>[] {asyncListener}, handler);
-    call(addAsyncListener, asyncContext, listener);
+    addListener(asyncContext, listener);
   }
 
-  Throwable eventThrowable(Object event) {
-    return (Throwable) call(getEventThrowable, event);
-  }
-
-  Object eventAsyncContext(Object event) {
-    return call(getEventAsyncContext, event);
-  }
-
-  Object eventResponse(Object event) {
-    return call(getEventResponse, event);
-  }
-
-  private static Object call(MethodHandle getter, Object target) {
-    try {
-      return getter.invokeExact(target);
-    } catch (Throwable t) {
-      throw propagate(t);
-    }
-  }
-
-  private static Object call(MethodHandle method, Object target, Object argument) {
-    try {
-      return method.invokeExact(target, argument);
-    } catch (Throwable t) {
-      throw propagate(t);
-    }
-  }
-
-  private static RuntimeException propagate(Throwable t) {
+  static RuntimeException propagate(Throwable t) {
     if (t instanceof RuntimeException) {
       return (RuntimeException) t;
     }
@@ -295,7 +282,7 @@ final class ServletApi {
     @Override
     public Iterable<String> keys(Object request) {
       @SuppressWarnings("unchecked")
-      Enumeration<String> names = (Enumeration<String>) call(getHeaderNames, request);
+      Enumeration<String> names = (Enumeration<String>) headerNames(request);
       return names == null ? Collections.emptyList() : Collections.list(names);
     }
 
@@ -307,7 +294,7 @@ final class ServletApi {
     @Override
     public Iterator<String> getAll(Object request, String key) {
       @SuppressWarnings("unchecked")
-      Enumeration<String> values = request == null ? null : (Enumeration<String>) call(getHeaders, request, key);
+      Enumeration<String> values = request == null ? null : (Enumeration<String>) headers(request, key);
       return values == null ? Collections.emptyIterator() : values.asIterator();
     }
   }

@@ -40,6 +40,10 @@ final class ServletTracer implements BiFunction<Object, Object, Object> {
       }
       ServletApi api = ServletApi.of(request);
       if (api == null) {
+        RuntimeException unsupported = ServletApi.unsupported();
+        if (unsupported != null) {
+          log.errorOnce("servlet.api", "Could not bind to a container's Servlet API; its requests go untraced", unsupported);
+        }
         return null;
       }
       Object ongoing = api.attribute(request, REQUEST_ATTRIBUTE);
