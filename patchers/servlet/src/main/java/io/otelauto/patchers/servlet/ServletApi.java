@@ -83,7 +83,6 @@ abstract class ServletApi {
     String name = request.getName();
     String namespace = name.substring(0, name.length() - ".http.HttpServletRequest".length());
     ClassLoader loader = request.getClassLoader();
-    Class<?> servletRequest = Class.forName(namespace + ".ServletRequest", false, loader);
     Class<?> httpServletResponse = Class.forName(namespace + ".http.HttpServletResponse", false, loader);
     Class<?> asyncContext = Class.forName(namespace + ".AsyncContext", false, loader);
     Class<?> asyncEvent = Class.forName(namespace + ".AsyncEvent", false, loader);
@@ -96,14 +95,17 @@ abstract class ServletApi {
     handles.put("getHeader", virtual(request, "getHeader", String.class, String.class));
     handles.put("getHeaders", virtual(request, "getHeaders", Enumeration.class, String.class));
     handles.put("getHeaderNames", virtual(request, "getHeaderNames", Enumeration.class));
+    // ServletRequest's methods too are looked up on HttpServletRequest, so every handle checks the request
+    // against the same interface: before JDK 23 a class remembers only its last interface check, in one
+    // field every thread writes on a miss (JDK-8180450), and alternating interfaces would miss every time.
     for (String getter : List.of("getScheme", "getServerName", "getRemoteAddr", "getProtocol")) {
-      handles.put(getter, virtual(servletRequest, getter, String.class));
+      handles.put(getter, virtual(request, getter, String.class));
     }
-    handles.put("getServerPort", virtual(servletRequest, "getServerPort", int.class));
-    handles.put("getAttribute", virtual(servletRequest, "getAttribute", Object.class, String.class));
-    handles.put("setAttribute", virtual(servletRequest, "setAttribute", void.class, String.class, Object.class));
-    handles.put("isAsyncStarted", virtual(servletRequest, "isAsyncStarted", boolean.class));
-    handles.put("getAsyncContext", virtual(servletRequest, "getAsyncContext", asyncContext));
+    handles.put("getServerPort", virtual(request, "getServerPort", int.class));
+    handles.put("getAttribute", virtual(request, "getAttribute", Object.class, String.class));
+    handles.put("setAttribute", virtual(request, "setAttribute", void.class, String.class, Object.class));
+    handles.put("isAsyncStarted", virtual(request, "isAsyncStarted", boolean.class));
+    handles.put("getAsyncContext", virtual(request, "getAsyncContext", asyncContext));
     handles.put("addListener", virtual(asyncContext, "addListener", void.class, asyncListener));
     handles.put("event.getThrowable", virtual(asyncEvent, "getThrowable", Throwable.class));
     handles.put("event.getAsyncContext", virtual(asyncEvent, "getAsyncContext", asyncContext));
