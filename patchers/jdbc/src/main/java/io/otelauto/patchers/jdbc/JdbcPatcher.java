@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
 import io.otelauto.patchers.api.ApplicationClassLoaders;
+import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -23,6 +24,7 @@ import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDefinition;
@@ -109,6 +111,7 @@ public final class JdbcPatcher implements Patcher {
         PREPARE_HOOK, (BiConsumer<Object, String>) jdbc::prepared);
     ElementMatcher<ClassLoader> applicationLoaders = ApplicationClassLoaders.matcher();
     installed = InstalledPatch.install(context, hooks, context.agentBuilder()
+        .with(ClassFileFilter.declaring(Methods.NAMES))
         .type(statementTypes(), applicationLoaders)
         .transform((builder, type, loader, module, domain) -> builder
             .visit(Advice.to(ExecuteAdvice.class).on(Methods.EXECUTE_SQL))
@@ -196,14 +199,19 @@ public final class JdbcPatcher implements Patcher {
 
   /** Method matchers, built at the first patch (a nested class: discovery must not load Byte Buddy's matchers). */
   private static final class Methods {
-    static final ElementMatcher.Junction<MethodDescription> EXECUTE_NAMES =
-        namedOneOf("execute", "executeQuery", "executeUpdate", "executeLargeUpdate");
+    private static final String[] EXECUTES = {"execute", "executeQuery", "executeUpdate", "executeLargeUpdate"};
+    private static final String[] EXECUTE_BATCHES = {"executeBatch", "executeLargeBatch"};
+    private static final String[] PREPARES = {"prepareStatement", "prepareCall"};
+    /** Every name matched below: a class that declares none of them is not looked at (ClassFileFilter). */
+    static final String[] NAMES = Stream.of(EXECUTES, EXECUTE_BATCHES, PREPARES, new String[] {"addBatch", "clearBatch"})
+        .flatMap(Stream::of).toArray(String[]::new);
+    static final ElementMatcher.Junction<MethodDescription> EXECUTE_NAMES = namedOneOf(EXECUTES);
     static final ElementMatcher.Junction<MethodDescription> EXECUTE_SQL =
         concrete(EXECUTE_NAMES.and(takesArgument(0, named("java.lang.String"))));
     static final ElementMatcher.Junction<MethodDescription> EXECUTE_PREPARED =
         concrete(EXECUTE_NAMES.and(takesNoArguments()));
     static final ElementMatcher.Junction<MethodDescription> EXECUTE_BATCH =
-        concrete(namedOneOf("executeBatch", "executeLargeBatch").and(takesNoArguments()));
+        concrete(namedOneOf(EXECUTE_BATCHES).and(takesNoArguments()));
     static final ElementMatcher.Junction<MethodDescription> ADD_BATCH_SQL =
         concrete(named("addBatch").and(takesArguments(1)).and(takesArgument(0, named("java.lang.String"))));
     static final ElementMatcher.Junction<MethodDescription> ADD_BATCH =
@@ -211,6 +219,6 @@ public final class JdbcPatcher implements Patcher {
     static final ElementMatcher.Junction<MethodDescription> CLEAR_BATCH =
         concrete(named("clearBatch").and(takesNoArguments()));
     static final ElementMatcher.Junction<MethodDescription> PREPARE =
-        concrete(namedOneOf("prepareStatement", "prepareCall").and(takesArgument(0, named("java.lang.String"))));
+        concrete(namedOneOf(PREPARES).and(takesArgument(0, named("java.lang.String"))));
   }
 }

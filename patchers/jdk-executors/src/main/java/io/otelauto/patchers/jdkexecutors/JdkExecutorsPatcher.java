@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
+import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -79,6 +80,12 @@ public final class JdkExecutorsPatcher implements Patcher {
     hooks.put(NAME + ".wrap", (Function<Object, Object>) h::wrap);
     hooks.put(NAME + ".wrap-all", (Function<Object, Object>) tasks -> h.wrapAll((Collection<?>) tasks));
     installed = InstalledPatch.install(context, hooks, context.agentBuilder()
+        // The classes named below, and those that declare beforeExecute or afterExecute (PoolHooks).
+        .with(ClassFileFilter.named("java.util.concurrent.ThreadPoolExecutor",
+                "java.util.concurrent.ScheduledThreadPoolExecutor", "java.util.concurrent.ForkJoinPool",
+                "java.util.concurrent.ForkJoinTask", "java.util.concurrent.CompletableFuture$ThreadPerTaskExecutor",
+                "java.lang.Thread")
+            .orDeclaring("beforeExecute", "afterExecute"))
         .type(named("java.util.concurrent.ThreadPoolExecutor"))
         .transform(advice(
             CaptureTaskAdvice.class, named("execute").and(takesArguments(Runnable.class)),

@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -30,6 +31,8 @@ public final class JdkHttpClientPatcher implements Patcher {
   static final String NAME = "jdk-http-client";
   /** A {@code Function<Object, Object>}: HttpRequest to a {@link ClientCall}, or null (untraced). */
   static final String START_HOOK = NAME + ".start";
+  /** The class patched. */
+  private static final String CLIENT = "jdk.internal.net.http.HttpClientImpl";
 
   private InstalledPatch installed;
 
@@ -61,7 +64,8 @@ public final class JdkHttpClientPatcher implements Patcher {
     }
     Function<Object, Object> start = new ClientTracing(context.openTelemetry(), context.log())::start;
     installed = InstalledPatch.install(context, Map.of(START_HOOK, start), context.agentBuilder()
-        .type(named("jdk.internal.net.http.HttpClientImpl"))
+        .with(ClassFileFilter.named(CLIENT))
+        .type(named(CLIENT))
         .transform((builder, type, loader, module, domain) -> builder
             .visit(Advice.to(SendAdvice.class).on(named("send")
                 .and(takesArguments(2))

@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import com.sun.net.httpserver.HttpContext;
 import io.otelauto.patchers.api.AgentLog;
+import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -32,6 +33,8 @@ public final class JdkHttpServerPatcher implements Patcher {
   static final String NAME = "jdk-http-server";
   // GetFiltersAdvice names this hook with a string literal: keep them equal.
   static final String FILTERS_HOOK = NAME + ".filters";
+  /** The class patched. */
+  private static final String CONTEXT = "sun.net.httpserver.HttpContextImpl";
 
   // Contexts ever filtered by this patcher, weakly: a stopped server's contexts are not kept alive.
   private final Set<HttpContext> contexts = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
@@ -84,7 +87,8 @@ public final class JdkHttpServerPatcher implements Patcher {
       attach(known, known.getFilters(), tracing);
     }
     installed = InstalledPatch.install(context, Map.of(FILTERS_HOOK, hook), context.agentBuilder()
-        .type(named("sun.net.httpserver.HttpContextImpl"))
+        .with(ClassFileFilter.named(CONTEXT))
+        .type(named(CONTEXT))
         .transform((builder, type, loader, module, domain) ->
             builder.visit(Advice.to(GetFiltersAdvice.class).on(named("getFilters").and(takesArguments(0))))));
   }

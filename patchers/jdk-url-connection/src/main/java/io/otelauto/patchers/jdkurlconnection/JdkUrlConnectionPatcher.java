@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
 
+import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -36,6 +37,9 @@ public final class JdkUrlConnectionPatcher implements Patcher {
   static final String GET_OUTPUT_STREAM_HOOK = NAME + ".get-output-stream";
   static final String GET_INPUT_STREAM_HOOK = NAME + ".get-input-stream";
   static final String DISCONNECT_HOOK = NAME + ".disconnect";
+  /** The classes patched. */
+  private static final String[] CONNECTIONS = {
+      "sun.net.www.protocol.http.HttpURLConnection", "sun.net.www.protocol.https.AbstractDelegateHttpsURLConnection"};
 
   private InstalledPatch installed;
   private ConnectionTracer tracer;
@@ -70,9 +74,8 @@ public final class JdkUrlConnectionPatcher implements Patcher {
         DISCONNECT_HOOK, connection -> connections.enter(connection, Call.DISCONNECT));
     // Advice applies to the methods a type declares: on the https delegate's superclass only connect() matches.
     installed = InstalledPatch.install(context, hooks, context.agentBuilder()
-        .type(namedOneOf(
-            "sun.net.www.protocol.http.HttpURLConnection",
-            "sun.net.www.protocol.https.AbstractDelegateHttpsURLConnection"))
+        .with(ClassFileFilter.named(CONNECTIONS))
+        .type(namedOneOf(CONNECTIONS))
         .transform((builder, type, loader, module, domain) -> builder
             .visit(Advice.to(ConnectAdvice.class).on(named("connect").and(takesNoArguments())))
             .visit(Advice.to(GetOutputStreamAdvice.class).on(named("getOutputStream").and(takesNoArguments())))

@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
 
 import io.otelauto.patchers.api.ApplicationClassLoaders;
+import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -80,6 +81,9 @@ public final class OpenTelemetryApiPatcher implements Patcher {
         Map.of(OpenTelemetryApiBridge.HOOK, new AgentApi(context.openTelemetry(), context.log()),
             CONTEXT_STORAGE_HOOK, storage, GLOBAL_HOOK, global),
         context.agentBuilder()
+            // The two classes named below, and those with a method annotated @WithSpan.
+            .with(ClassFileFilter.named(CONTEXT_STORAGE, GLOBAL)
+                .orContaining("L" + MethodSpans.WITH_SPAN.replace('.', '/') + ";"))
             .type(named(CONTEXT_STORAGE), ApplicationClassLoaders.matcher())
             .transform((builder, type, loader, module, domain) -> builder.visit(Advice.to(ContextStorageAdvice.class)
                 .on(named("get").and(isStatic()).and(takesArguments(0)))))

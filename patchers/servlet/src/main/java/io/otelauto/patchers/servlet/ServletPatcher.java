@@ -14,6 +14,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.context.Context;
 import io.otelauto.patchers.api.ApplicationClassLoaders;
+import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
@@ -76,6 +77,7 @@ public final class ServletPatcher implements Patcher {
     installed = InstalledPatch.install(context,
         Map.of(REQUEST_HOOK, tracer, ASYNC_START_HOOK, inCurrentContext),
         context.agentBuilder()
+            .with(ClassFileFilter.declaring("service", "doFilter", "start"))
             .type(candidates(entries), ApplicationClassLoaders.matcher())
             .transform((builder, type, loader, module, domain) ->
                 builder.visit(Advice.to(RequestAdvice.class).on(entries)))
