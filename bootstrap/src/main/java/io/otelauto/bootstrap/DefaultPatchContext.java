@@ -37,10 +37,16 @@ public final class DefaultPatchContext implements PatchContext {
 
   @Override
   public AgentBuilder agentBuilder() {
+    return agentBuilder(AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.SinglePass.INSTANCE);
+  }
+
+  @Override
+  public AgentBuilder agentBuilder(AgentBuilder.RedefinitionStrategy.DiscoveryStrategy candidates) {
     return newAgentBuilder()
         // Retransformation without class format changes is what lets unpatch() restore the original bytes.
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(candidates)
         .with(new BatchFailureListener(log))
         // Byte Buddy ignores boot and platform classes by default; JDK modules (jdk.httpserver,
         // java.net.http) are what we patch, so only our own and Byte Buddy's classes are ignored. By name

@@ -19,6 +19,16 @@ public interface PatchContext {
    */
   AgentBuilder agentBuilder();
 
+  /**
+   * {@link #agentBuilder()}, whose search of the classes loaded before the patch looks at {@code candidates}
+   * only, instead of describing every loaded class from its class file. For a patcher that can tell its
+   * candidates from the loaded {@code Class} objects without loading anything (a subtype of a JDK class, a
+   * class by name); the matchers still decide.
+   */
+  default AgentBuilder agentBuilder(AgentBuilder.RedefinitionStrategy.DiscoveryStrategy candidates) {
+    return agentBuilder();
+  }
+
   /** The agent's OpenTelemetry, configured from the standard {@code OTEL_*} variables. */
   OpenTelemetry openTelemetry();
 
