@@ -17,13 +17,9 @@ import io.otelauto.patchers.api.ClassFileFilter;
 import io.otelauto.patchers.api.InstalledPatch;
 import io.otelauto.patchers.api.PatchContext;
 import io.otelauto.patchers.api.Patcher;
-import java.lang.instrument.Instrumentation;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -88,7 +84,7 @@ public final class JdkExecutorsPatcher implements Patcher {
     hooks.put(NAME + ".fork-join-submit", (Function<Object, Object>) h::forkJoinSubmission);
     hooks.put(NAME + ".wrap", (Function<Object, Object>) h::wrap);
     hooks.put(NAME + ".wrap-all", (Function<Object, Object>) tasks -> h.wrapAll((Collection<?>) tasks));
-    installed = InstalledPatch.install(context, hooks, context.agentBuilder(JdkExecutorsPatcher::loadedCandidates)
+    installed = InstalledPatch.install(context, hooks, context.agentBuilder()
         // The classes named below, and those that declare beforeExecute or afterExecute (PoolHooks).
         .with(ClassFileFilter.named(PATCHED.toArray(new String[0])).orDeclaring("beforeExecute", "afterExecute"))
         .type(named("java.util.concurrent.ThreadPoolExecutor"))
@@ -157,20 +153,6 @@ public final class JdkExecutorsPatcher implements Patcher {
           .and(declaresMethod(not(isAbstract()).and(BEFORE_EXECUTE.or(AFTER_EXECUTE))))
           .and(hasSuperClass(named("java.util.concurrent.ThreadPoolExecutor")));
     }
-  }
-
-  /**
-   * The classes loaded before the patch that the matchers above could accept: the JDK classes they name,
-   * and subclasses of ThreadPoolExecutor ({@link PoolHooks#overrides}); no other loaded class is described.
-   */
-  private static Iterable<Iterable<Class<?>>> loadedCandidates(Instrumentation instrumentation) {
-    List<Class<?>> candidates = new ArrayList<>();
-    for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-      if (ThreadPoolExecutor.class.isAssignableFrom(type) || PATCHED.contains(type.getName())) {
-        candidates.add(type);
-      }
-    }
-    return List.of(candidates);
   }
 
   /** Pairs of (advice class, method matcher) applied to one type. */
