@@ -10,13 +10,20 @@ import io.opentelemetry.sdk.resources.Resource;
  * the threads that end spans to the one that exports them.
  */
 final class EncodedSpans {
+  /** The entries are {@code entries[0..length)}; the array may be longer (one of the processor's spare arrays). */
   final byte[] entries;
+  final int length;
   final int count;
   final Resource resource;
   final InstrumentationScopeInfo scope;
 
   EncodedSpans(byte[] entries, int count, Resource resource, InstrumentationScopeInfo scope) {
+    this(entries, entries.length, count, resource, scope);
+  }
+
+  EncodedSpans(byte[] entries, int length, int count, Resource resource, InstrumentationScopeInfo scope) {
     this.entries = entries;
+    this.length = length;
     this.count = count;
     this.resource = resource;
     this.scope = scope;
@@ -24,6 +31,6 @@ final class EncodedSpans {
 
   @Override
   public String toString() {
-    return "EncodedSpans{" + count + " of " + scope.getName() + ", " + entries.length + " bytes}";
+    return "EncodedSpans{" + count + " of " + scope.getName() + ", " + length + " bytes}";
   }
 }

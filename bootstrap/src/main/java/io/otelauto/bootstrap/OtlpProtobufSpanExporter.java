@@ -118,7 +118,10 @@ final class OtlpProtobufSpanExporter implements SpanExporter {
     }
   }
 
-  /** Runs of spans encoded as they ended, sent as they are (even once the encoder has failed: nothing else can read them). */
+  /**
+   * Runs of spans encoded as they ended, sent as they are (even once the encoder has failed: nothing else can
+   * read them). Their bytes are copied into the request before this returns: the caller reuses their arrays.
+   */
   CompletableResultCode exportEncoded(List<EncodedSpans> runs) {
     if (shutDown) {
       return CompletableResultCode.ofFailure();

@@ -211,7 +211,8 @@ final class OtlpTraceEncoder {
   /** Runs' entries as they are, last to first. */
   private void runEntries(List<EncodedSpans> runs) {
     for (int i = runs.size() - 1; i >= 0; i--) {
-      raw(runs.get(i).entries);
+      EncodedSpans run = runs.get(i);
+      raw(run.entries, run.length);
     }
   }
 
@@ -251,9 +252,13 @@ final class OtlpTraceEncoder {
   }
 
   byte[] toByteArray() {
-    byte[] copy = new byte[length()];
-    System.arraycopy(buffer, position, copy, 0, copy.length);
-    return copy;
+    return copyTo(new byte[length()]);
+  }
+
+  /** What was encoded, copied to the start of {@code target} (at least {@link #length} long); returns it. */
+  byte[] copyTo(byte[] target) {
+    System.arraycopy(buffer, position, target, 0, length());
+    return target;
   }
 
   /**
@@ -617,9 +622,14 @@ final class OtlpTraceEncoder {
   }
 
   private void raw(byte[] bytes) {
-    ensure(bytes.length);
-    position -= bytes.length;
-    System.arraycopy(bytes, 0, buffer, position, bytes.length);
+    raw(bytes, bytes.length);
+  }
+
+  /** {@code bytes[0..length)}, as they are. */
+  private void raw(byte[] bytes, int length) {
+    ensure(length);
+    position -= length;
+    System.arraycopy(bytes, 0, buffer, position, length);
   }
 
   /** A 16- or 8-byte id given in lower-case hex, as the API holds it. */

@@ -49,22 +49,49 @@ final class ServletAttributes {
     attributes.setAttribute(ServerAttributes.SERVER_ADDRESS, api.serverName(request));
     int port = api.serverPort(request);
     if (port > 0) {
-      attributes.setAttribute(ServerAttributes.SERVER_PORT, (long) port);
+      attributes.setAttribute(ServerAttributes.SERVER_PORT, port(port));
     }
     String client = api.remoteAddr(request);
     if (client != null) {
       attributes.setAttribute(ClientAttributes.CLIENT_ADDRESS, client);
     }
-    String protocol = api.protocol(request);
-    if (protocol != null && protocol.startsWith("HTTP/")) {
-      String version = protocol.substring("HTTP/".length());
-      // Containers say HTTP/2.0; the conventions' value is 2.
-      attributes.setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, version.equals("2.0") ? "2" : version);
+    String version = protocolVersion(api.protocol(request));
+    if (version != null) {
+      attributes.setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, version);
     }
     String userAgent = api.header(request, "User-Agent");
     if (userAgent != null) {
       attributes.setAttribute(UserAgentAttributes.USER_AGENT_ORIGINAL, userAgent);
     }
+  }
+
+  /** {@code network.protocol.version} of {@code HTTP/1.1} and the like; null for another protocol. */
+  static String protocolVersion(String protocol) {
+    if ("HTTP/1.1".equals(protocol)) {
+      return "1.1"; // nearly every request: no substring for it
+    }
+    if (protocol == null || !protocol.startsWith("HTTP/")) {
+      return null;
+    }
+    String version = protocol.substring("HTTP/".length());
+    // Containers say HTTP/2.0; the conventions' value is 2.
+    return version.equals("2.0") ? "2" : version;
+  }
+
+  /**
+   * {@code server.port} boxed once per port rather than per request ({@code Long.valueOf} keeps only -128 to
+   * 127), so the encoder also meets the very object it met last time. Racy by design, as {@link RouteName}.
+   */
+  private static Long lastPort;
+
+  static Long port(int port) {
+    Long last = lastPort;
+    if (last != null && last == port) {
+      return last;
+    }
+    Long boxed = (long) port;
+    lastPort = boxed;
+    return boxed;
   }
 
   /**
