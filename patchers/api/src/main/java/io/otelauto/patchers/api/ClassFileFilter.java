@@ -11,10 +11,10 @@ import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 
 /**
  * A first look at each class that loads, before a patcher's Byte Buddy transformer sees it: the transformer
- * is handed only the classes {@link #named} here, those that declare a method of a name given to
- * {@link #declaring} (read from the class file's method table), and those whose class file contains one of
- * the byte strings given to {@link #containing} (an annotation's type). Add it to the patcher's builder with
- * {@code AgentBuilder.with(TransformerDecorator)}.
+ * is handed only the classes {@link #named} here, those that declare a method of a name (and, if given, a
+ * descriptor's start) given to {@link #declaring} (read from the class file's method table), and those whose
+ * class file contains one of the byte strings given to {@link #containing} (an annotation's type). Add it to
+ * the patcher's builder with {@code AgentBuilder.with(TransformerDecorator)}.
  *
  * <p>Why: to match on what a class declares ({@code declaresMethod}, {@code isInterface}), Byte Buddy parses
  * the whole class file, in every patcher's transformer, for every class that loads. In the Spring Boot example
@@ -22,20 +22,24 @@ import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
  * Spring's own code, which then reached C2 later. A search for a few bytes costs a small part of a parse.
  *
  * <p>The filter must never turn away a class the patcher's matchers would accept: it names every class
- * matched by name, every method name a class is matched for declaring, and every marker any other matched
- * class's file must contain. A class file it cannot read is handed on. Loaded classes retransformed at
- * install and at unpatch pass through it too, so a filter that is too strict shows in the patcher's tests.
+ * matched by name, every method a class is matched for declaring (with no more of its descriptor than the
+ * matchers require), and every marker any other matched class's file must contain. A class file it cannot
+ * read is handed on. Loaded classes retransformed at install and at unpatch pass through it too, so a filter
+ * that is too strict shows in the patcher's tests.
  */
 public final class ClassFileFilter implements AgentBuilder.TransformerDecorator {
   /** Internal names ({@code java/lang/Thread}), as the JVM hands them to a transformer. */
   private final Set<String> names;
   /** Method names, as the class file's constant pool holds them (ASCII). */
   private final byte[][] methods;
+  /** For each of {@link #methods}: the start its descriptor must have, or null for any descriptor. */
+  private final byte[][] descriptors;
   private final byte[][] markers;
 
-  private ClassFileFilter(Set<String> names, byte[][] methods, byte[][] markers) {
+  private ClassFileFilter(Set<String> names, byte[][] methods, byte[][] descriptors, byte[][] markers) {
     this.names = names;
     this.methods = methods;
+    this.descriptors = descriptors;
     this.markers = markers;
   }
 
@@ -45,12 +49,17 @@ public final class ClassFileFilter implements AgentBuilder.TransformerDecorator 
     for (String name : binaryNames) {
       names.add(name.replace('.', '/'));
     }
-    return new ClassFileFilter(Set.copyOf(names), new byte[0][], new byte[0][]);
+    return new ClassFileFilter(Set.copyOf(names), new byte[0][], new byte[0][], new byte[0][]);
   }
 
-  /** Admits the classes that declare a method (or constructor) of one of these names. */
-  public static ClassFileFilter declaring(String... methodNames) {
-    return named().orDeclaring(methodNames);
+  /**
+   * Admits the classes that declare a method (or constructor) of one of these: a name ({@code execute}), or a
+   * name and the start of its descriptor ({@code execute(Ljava/lang/String;}: the arguments begin with a
+   * String; {@code execute()}: none), so that a common name ({@code start}, {@code execute}) does not bring
+   * every class that declares it.
+   */
+  public static ClassFileFilter declaring(String... methods) {
+    return named().orDeclaring(methods);
   }
 
   /** Admits the classes whose class file contains one of {@code markers} (ASCII: names, descriptors). */
@@ -58,20 +67,27 @@ public final class ClassFileFilter implements AgentBuilder.TransformerDecorator 
     return named().orContaining(markers);
   }
 
-  /** This filter, which also admits the classes that declare a method of one of these names. */
-  public ClassFileFilter orDeclaring(String... methodNames) {
-    return new ClassFileFilter(names, concat(methods, methodNames), markers);
+  /** This filter, which also admits the classes that declare one of these methods (as {@link #declaring}). */
+  public ClassFileFilter orDeclaring(String... more) {
+    String[] moreNames = new String[more.length];
+    String[] moreDescriptors = new String[more.length];
+    for (int i = 0; i < more.length; i++) {
+      int descriptor = more[i].indexOf('(');
+      moreNames[i] = descriptor < 0 ? more[i] : more[i].substring(0, descriptor);
+      moreDescriptors[i] = descriptor < 0 ? null : more[i].substring(descriptor);
+    }
+    return new ClassFileFilter(names, concat(methods, moreNames), concat(descriptors, moreDescriptors), markers);
   }
 
   /** This filter, which also admits the classes whose class file contains one of {@code more}. */
   public ClassFileFilter orContaining(String... more) {
-    return new ClassFileFilter(names, methods, concat(markers, more));
+    return new ClassFileFilter(names, methods, descriptors, concat(markers, more));
   }
 
   private static byte[][] concat(byte[][] known, String[] more) {
     byte[][] all = Arrays.copyOf(known, known.length + more.length);
     for (int i = 0; i < more.length; i++) {
-      all[known.length + i] = more[i].getBytes(StandardCharsets.US_ASCII);
+      all[known.length + i] = more[i] == null ? null : more[i].getBytes(StandardCharsets.US_ASCII);
     }
     return all;
   }
@@ -135,7 +151,7 @@ public final class ClassFileFilter implements AgentBuilder.TransformerDecorator 
       p += 2;
       for (int method = 0; method < methodCount; method++) {
         int name = utf8[u2(b, p + 2)]; // after the access flags
-        if (name > 0 && isMethodName(b, name)) {
+        if (name > 0 && isMethod(b, name, utf8[u2(b, p + 4)])) {
           return true;
         }
         p = skipAttributes(b, p + 6); // access flags, name, descriptor
@@ -146,16 +162,30 @@ public final class ClassFileFilter implements AgentBuilder.TransformerDecorator 
     }
   }
 
-  /** Whether the UTF-8 constant at {@code entry} (its tag) is one of {@link #methods}. */
-  private boolean isMethodName(byte[] b, int entry) {
-    int length = u2(b, entry + 1);
-    int from = entry + 3;
-    for (byte[] name : methods) {
-      if (name.length == length && Arrays.equals(b, from, from + length, name, 0, length)) {
+  /**
+   * Whether the UTF-8 constants at {@code name} and {@code descriptor} (their tags; 0 when not UTF-8) are
+   * one of {@link #methods} with its descriptor's start.
+   */
+  private boolean isMethod(byte[] b, int name, int descriptor) {
+    int length = u2(b, name + 1);
+    int from = name + 3;
+    for (int i = 0; i < methods.length; i++) {
+      byte[] method = methods[i];
+      if (method.length == length && Arrays.equals(b, from, from + length, method, 0, length)
+          && (descriptors[i] == null || startsWith(b, descriptor, descriptors[i]))) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Whether the UTF-8 constant at {@code entry} begins with {@code start}; a file it cannot follow does. */
+  private static boolean startsWith(byte[] b, int entry, byte[] start) {
+    if (entry <= 0) {
+      return true;
+    }
+    int length = u2(b, entry + 1);
+    return length >= start.length && Arrays.equals(b, entry + 3, entry + 3 + start.length, start, 0, start.length);
   }
 
   /** Steps over a field or method table at {@code p} (its count); returns what follows. */

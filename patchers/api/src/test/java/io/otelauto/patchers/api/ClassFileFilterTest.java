@@ -51,6 +51,20 @@ class ClassFileFilterTest {
   }
 
   @Test
+  void aMethodGivenWithTheStartOfItsDescriptorMustHaveIt() throws IOException {
+    byte[] pool = classFile(ThreadPoolExecutor.class); // declares execute(Runnable) only
+
+    assertThat(ClassFileFilter.declaring("execute(Ljava/lang/Runnable;)").admits(null, pool)).isTrue();
+    assertThat(ClassFileFilter.declaring("execute(Ljava/lang/Runnable;)V").admits(null, pool)).isTrue();
+    assertThat(ClassFileFilter.declaring("execute(").admits(null, pool)).isTrue();
+    assertThat(ClassFileFilter.declaring("execute(Ljava/lang/String;").admits(null, pool)).isFalse();
+    assertThat(ClassFileFilter.declaring("execute()").admits(null, pool)).isFalse();
+    // One form of a name among several, and names with and without descriptors together.
+    assertThat(ClassFileFilter.declaring("execute()", "execute(Ljava/lang/Runnable;)").admits(null, pool)).isTrue();
+    assertThat(ClassFileFilter.declaring("execute()").orDeclaring("shutdown").admits(null, pool)).isTrue();
+  }
+
+  @Test
   void everyMethodAClassDeclaresIsFoundInItsClassFile() throws IOException {
     // Class files with constants of every kind: longs and doubles (two entries), method handles, dynamic ones.
     for (Class<?> type : List.of(String.class, Long.class, Double.class, Math.class, HashMap.class,
@@ -60,6 +74,8 @@ class ClassFileFilterTest {
       for (Method method : type.getDeclaredMethods()) {
         assertThat(ClassFileFilter.declaring(method.getName()).admits(null, classFile))
             .as("%s.%s", type.getName(), method.getName()).isTrue();
+        assertThat(ClassFileFilter.declaring(method.getName() + descriptor(method)).admits(null, classFile))
+            .as("%s.%s%s", type.getName(), method.getName(), descriptor(method)).isTrue();
       }
       assertThat(ClassFileFilter.declaring("noSuchMethodAnywhere").admits(null, classFile)).as(type.getName()).isFalse();
     }
@@ -93,4 +109,11 @@ class ClassFileFilterTest {
       return in.readAllBytes();
     }
   }
+
+  /** A method's descriptor, as its class file holds it. */
+  private static String descriptor(Method method) {
+    return java.lang.invoke.MethodType.methodType(method.getReturnType(), method.getParameterTypes())
+        .toMethodDescriptorString();
+  }
+
 }

@@ -116,7 +116,7 @@ public final class JdbcPatcher implements Patcher {
         PREPARE_HOOK, (BiConsumer<Object, String>) jdbc::prepared);
     ElementMatcher<ClassLoader> applicationLoaders = ApplicationClassLoaders.matcher();
     installed = InstalledPatch.install(context, hooks, context.agentBuilder(JdbcPatcher::loadedStatementsAndConnections)
-        .with(ClassFileFilter.declaring(Methods.NAMES))
+        .with(ClassFileFilter.declaring(Methods.DECLARED))
         .type(statementTypes(), applicationLoaders)
         .transform((builder, type, loader, module, domain) -> builder
             .visit(Advice.to(ExecuteAdvice.class).on(Methods.EXECUTE_SQL))
@@ -223,9 +223,16 @@ public final class JdbcPatcher implements Patcher {
     private static final String[] EXECUTES = {"execute", "executeQuery", "executeUpdate", "executeLargeUpdate"};
     private static final String[] EXECUTE_BATCHES = {"executeBatch", "executeLargeBatch"};
     private static final String[] PREPARES = {"prepareStatement", "prepareCall"};
-    /** Every name matched below: a class that declares none of them is not looked at (ClassFileFilter). */
-    static final String[] NAMES = Stream.of(EXECUTES, EXECUTE_BATCHES, PREPARES, new String[] {"addBatch", "clearBatch"})
-        .flatMap(Stream::of).toArray(String[]::new);
+    /**
+     * Every method matched below, as ClassFileFilter takes it: a class that declares none of them is not looked
+     * at (an {@code execute(Runnable)} of an executor, say).
+     */
+    static final String[] DECLARED = Stream.of(
+            Stream.of(EXECUTES).flatMap(name -> Stream.of(name + "(Ljava/lang/String;", name + "()")),
+            Stream.of(EXECUTE_BATCHES).map(name -> name + "()"),
+            Stream.of(PREPARES).map(name -> name + "(Ljava/lang/String;"),
+            Stream.of("addBatch(Ljava/lang/String;)", "addBatch()", "clearBatch()"))
+        .flatMap(names -> names).toArray(String[]::new);
     static final ElementMatcher.Junction<MethodDescription> EXECUTE_NAMES = namedOneOf(EXECUTES);
     static final ElementMatcher.Junction<MethodDescription> EXECUTE_SQL =
         concrete(EXECUTE_NAMES.and(takesArgument(0, named("java.lang.String"))));

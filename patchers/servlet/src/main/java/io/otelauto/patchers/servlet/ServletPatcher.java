@@ -77,7 +77,7 @@ public final class ServletPatcher implements Patcher {
     installed = InstalledPatch.install(context,
         Map.of(REQUEST_HOOK, tracer, ASYNC_START_HOOK, inCurrentContext),
         context.agentBuilder()
-            .with(ClassFileFilter.declaring("service", "doFilter", "start"))
+            .with(ClassFileFilter.declaring(Methods.DECLARED))
             .type(candidates(entries), ApplicationClassLoaders.matcher())
             .transform((builder, type, loader, module, domain) ->
                 builder.visit(Advice.to(RequestAdvice.class).on(entries)))
@@ -110,6 +110,14 @@ public final class ServletPatcher implements Patcher {
 
   /** Method matchers, built at the first patch (a nested class: discovery must not load Byte Buddy's matchers). */
   private static final class Methods {
+    /** What {@link #entries} and {@link #asyncStart} match, as {@link ClassFileFilter#declaring} takes it. */
+    static final String[] DECLARED = {
+        "service(Ljakarta/servlet/ServletRequest;Ljakarta/servlet/ServletResponse;)",
+        "doFilter(Ljakarta/servlet/ServletRequest;Ljakarta/servlet/ServletResponse;Ljakarta/servlet/FilterChain;)",
+        "service(Ljavax/servlet/ServletRequest;Ljavax/servlet/ServletResponse;)",
+        "doFilter(Ljavax/servlet/ServletRequest;Ljavax/servlet/ServletResponse;Ljavax/servlet/FilterChain;)",
+        "start(Ljava/lang/Runnable;)"};
+
     static ElementMatcher.Junction<MethodDescription> entries() {
       ElementMatcher.Junction<MethodDescription> any = null;
       for (String namespace : NAMESPACES) {
