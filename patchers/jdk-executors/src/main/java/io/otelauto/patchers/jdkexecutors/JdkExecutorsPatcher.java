@@ -42,11 +42,6 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 public final class JdkExecutorsPatcher implements Patcher {
   static final String NAME = "jdk-executors";
-  /** The JDK classes patched by name (below, each in its {@code type(named(...))}). */
-  private static final Set<String> PATCHED = Set.of("java.util.concurrent.ThreadPoolExecutor",
-      "java.util.concurrent.ScheduledThreadPoolExecutor", "java.util.concurrent.ForkJoinPool",
-      "java.util.concurrent.ForkJoinTask", "java.util.concurrent.CompletableFuture$ThreadPerTaskExecutor",
-      "java.lang.Thread");
 
   private InstalledPatch installed;
   private ContextHandoff handoff;
@@ -86,7 +81,11 @@ public final class JdkExecutorsPatcher implements Patcher {
     hooks.put(NAME + ".wrap-all", (Function<Object, Object>) tasks -> h.wrapAll((Collection<?>) tasks));
     installed = InstalledPatch.install(context, hooks, context.agentBuilder()
         // The classes named below, and those that declare beforeExecute or afterExecute (PoolHooks).
-        .with(ClassFileFilter.named(PATCHED.toArray(new String[0])).orDeclaring("beforeExecute", "afterExecute"))
+        .with(ClassFileFilter.named("java.util.concurrent.ThreadPoolExecutor",
+                "java.util.concurrent.ScheduledThreadPoolExecutor", "java.util.concurrent.ForkJoinPool",
+                "java.util.concurrent.ForkJoinTask", "java.util.concurrent.CompletableFuture$ThreadPerTaskExecutor",
+                "java.lang.Thread")
+            .orDeclaring("beforeExecute", "afterExecute"))
         .type(named("java.util.concurrent.ThreadPoolExecutor"))
         .transform(advice(
             CaptureTaskAdvice.class, named("execute").and(takesArguments(Runnable.class)),
